@@ -1,0 +1,170 @@
+"""Find the facts a phrase names: by code, by row name (longest common substring, so
+extra words in a question do no harm), by column, by the table's own words."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.model import Fact
+
+# Everyday words → the documents' words (a small hand-kept list; the rest comes from the
+# documents' own row names and codes).
+SYNONYMS = (
+    ("公车", "公务用车"), ("出国", "因公出国（境）费"), ("吃喝", "公务接待费"),
+    ("接待费", "公务接待费"), ("社保", "社会保险"),
+    ("一共有多少钱", "收支总预算"), ("总预算", "收支总预算"), ("总收入", "收入总计"),
+    ("总支出", "支出总计"), ("三公经费", "三公经费"),
+)
+# The total row of a table is asked for by the table's topic.
+TOPIC_OF_TYPE = {
+    "三公经费表": "三公经费", "一般公共预算基本支出表": "基本支出",
+    "结转结余表": "上年结转结余", "一般公共预算支出表": "一般公共预算支出",
+    "收入总表": "收入合计", "支出总表": "支出合计",
+}
+# Broader tables first: a question that names no table means the whole budget.
+TABLE_PRIORITY = ("收支总表", "支出总表", "收入总表", "一般公共预算基本支出表", "三公经费表",
+                  "财政拨款收支总表", "一般公共预算支出表", "项目支出表", "结转结余表")
+TOTAL_ROWS = ("合计", "总计")
+
+
+def norm(text: str) -> str:
+    text = re.sub(r"[\s“”\"'「」《》]", "", text)
+    return text.replace("(", "（").replace(")", "）")
+
+
+def lcs(a: str, b: str) -> int:
+    """Length of the longest common substring; checks b's substrings, longest first."""
+    n = len(b)
+    for size in range(n, 0, -1):
+        for i in range(n - size + 1):
+            if b[i:i + size] in a:
+                return size
+    return 0
+
+
+@dataclass(frozen=True)
+class Match:
+    fact: Fact
+    row_score: int  # characters of the row name found in the phrase
+    coverage: float  # share of the row name found
+    qualifier: int  # characters of the table's title found in the rest of the phrase
+    column_fit: int  # 2: column named, 1: default column, 0: another column named
+    priority: int
+
+    @property
+    def key(self) -> tuple[float, ...]:
+        return (self.row_score * self.coverage, self.coverage, self.qualifier, self.column_fit,
+                -self.priority)
+
+
+def row_names(f: Fact) -> list[str]:
+    names = [norm(f.row)]
+    if f.row in TOTAL_ROWS and f.table_type in TOPIC_OF_TYPE:
+        names.append(TOPIC_OF_TYPE[f.table_type])
+    return names
+
+
+def expand_synonyms(phrase: str) -> str:
+    out = phrase
+    for word, doc_word in SYNONYMS:
+        if word in phrase and doc_word not in phrase:
+            out += "|" + doc_word
+    return out
+
+
+def match_rows(phrase: str, facts: list[Fact], columns: set[str]) -> list[Match]:
+    """Table facts whose row the phrase names, best first; everyday words only as a fallback."""
+    found = _match_rows(norm(phrase), facts, columns)
+    wider = expand_synonyms(norm(phrase))
+    return found or (_match_rows(wider, facts, columns) if wider != norm(phrase) else [])
+
+
+def _match_rows(phrase: str, facts: list[Fact], columns: set[str]) -> list[Match]:
+    codes = set(re.findall(r"\d{3}(?:\s?\d{2}){1,2}|\d{3}(?=\D|$)", phrase))
+    codes = {c.replace(" ", "") for c in codes}
+    named_cols = {c for c in columns if norm(c) in phrase}
+    out: list[Match] = []
+    for f in facts:
+        best, cov = 0, 0.0
+        if f.code and f.code in codes:
+            best, cov = 50, 1.0
+        else:
+            for name in row_names(f):
+                if not name:
+                    continue
+                size = lcs(phrase, name)
+                c = size / len(name)
+                if size >= 2 and (c >= 0.6 or size >= 6) and size * c > best * cov:
+                    best, cov = size, c
+        if not best:
+            continue
+        out.append(_match(f, best, cov, phrase, named_cols))
+    return sorted(out, key=lambda m: m.key, reverse=True)
+
+
+def match_columns(phrase: str, facts: list[Fact], columns: set[str]) -> list[Match]:
+    """Total-row facts of a column the phrase names ("项目支出一共多少")."""
+    phrase = norm(phrase)
+    named = {c for c in columns if len(c) >= 3 and norm(c) in phrase}
+    out = [
+        _match(f, len(f.column), 1.0, phrase, named)
+        for f in facts if f.row in TOTAL_ROWS and f.column in named
+    ]
+    return sorted(out, key=lambda m: m.key, reverse=True)
+
+
+def _match(f: Fact, size: int, cov: float, phrase: str, named_cols: set[str]) -> Match:
+    rest = phrase
+    for name in row_names(f):
+        rest = rest.replace(name, "")
+    title = norm(f.table.split(" ", 1)[-1])
+    qual = lcs(rest, title)
+    qualifier = qual if qual >= 4 else 0
+    if f.column in named_cols:
+        fit = 2
+    elif any(c != f.column for c in named_cols):
+        fit = 0
+    else:
+        fit = 1 if _is_first_column(f) else 0
+    prio = TABLE_PRIORITY.index(f.table_type) if f.table_type in TABLE_PRIORITY else 50
+    return Match(f, size, cov, qualifier, fit, prio)
+
+
+def _is_first_column(f: Fact) -> bool:
+    return f.column in ("合计", "总计", "预算数", "项目支出合计", "金额", "数量")
+
+
+def match_prose(phrase: str, facts: list[Fact], measures: tuple[str, ...],
+                unit: str | None = None) -> list[tuple[float, Fact]]:
+    """Prose facts of the wanted measure whose subject the phrase names, best first."""
+    found = _match_prose(norm(phrase), facts, measures, unit)
+    wider = expand_synonyms(norm(phrase))
+    return found or (_match_prose(wider, facts, measures, unit) if wider != norm(phrase) else [])
+
+
+def _match_prose(phrase: str, facts: list[Fact], measures: tuple[str, ...],
+                 unit: str | None) -> list[tuple[float, Fact]]:
+    out: list[tuple[float, Fact]] = []
+    for f in facts:
+        if f.column not in measures:
+            continue
+        if unit and not _unit_ok(f.unit, unit):
+            continue
+        name = norm(f.row)
+        size = lcs(phrase, name)
+        if size < 2:
+            continue
+        cov = size / len(name)
+        if cov < 0.5 and size < 4:
+            continue
+        section_bonus = lcs(phrase, norm(f.section)) / 100
+        out.append((size * cov + section_bonus, f))
+    return sorted(out, key=lambda x: x[0], reverse=True)
+
+
+def _unit_ok(fact_unit: str, wanted: str) -> bool:
+    money = ("元", "万元", "亿元")
+    if wanted in money:
+        return fact_unit in money
+    return fact_unit == wanted

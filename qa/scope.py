@@ -1,0 +1,65 @@
+"""Which documents a question is about: the unit and year it names, or the conversation's."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.model import Document
+
+ORG = re.compile(r"([\u4e00-\u9fff]{2,20}?(?:局|中心|院|厅|委员会|办公室|办事处|街道|政府|学校|医院))")
+
+
+@dataclass(frozen=True)
+class Scope:
+    docs: tuple[Document, ...]
+    problem: str = ""  # why no document fits, for a not_found reply
+    named: bool = False  # the question itself named the unit or year
+
+
+def _unit_matches(mention: str, unit: str) -> bool:
+    if mention in unit or unit in mention:
+        return True
+    tail = mention[-2:]
+    if tail not in unit and mention[-1] not in unit[-3:]:
+        return False
+    return sum(1 for ch in set(mention) if ch in unit) / len(set(mention)) >= 0.75
+
+
+def resolve_scope(question: str, docs: list[Document], current: list[str]) -> Scope:
+    q = re.sub(r"\s+", "", question)
+    years = _scope_years(q)
+    doc_years = {d.year for d in docs}
+    candidates = list(docs)
+    named = False
+    mentions = [m.group(1) for m in ORG.finditer(q)]
+    by_unit = [d for d in docs if any(_unit_matches(m, d.unit) for m in mentions)]
+    if mentions and not by_unit and not _mentions_own_words(mentions, docs):
+        return Scope((), f"文件中没有「{mentions[0]}」的预算或决算公开", True)
+    if by_unit:
+        candidates, named = by_unit, True
+    if years:
+        by_year = [d for d in candidates if d.year in years]
+        if not by_year and not (years & doc_years and not by_unit):
+            shown = "、".join(str(y) for y in sorted(years))
+            return Scope((), f"已收录的文件中没有{shown}年的相应文件", True)
+        if by_year:
+            candidates, named = by_year, True
+    if not named and current:
+        kept = [d for d in candidates if d.doc_id in current]
+        if kept:
+            candidates = kept
+    return Scope(tuple(candidates), "", named)
+
+
+def _mentions_own_words(mentions: list[str], docs: list[Document]) -> bool:
+    """"社会保险中心" in "社会保险中心的主要职能" is the document's own unit, said short."""
+    return any(_unit_matches(m[-6:], d.unit) for m in mentions for d in docs)
+
+
+def _scope_years(q: str) -> set[int]:
+    """The year a question is about: one at its start or right after the unit it names
+    ("2023年自治区…资金" inside a project's name is not)."""
+    m = re.match(r"^(?:[\u4e00-\u9fff]{0,20}?(?:局|中心|院|厅|委员会|办公室|办事处|街道|政府|学校|医院))?"
+                 r"(20\d\d)年", q)
+    return {int(m.group(1))} if m else set()

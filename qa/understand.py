@@ -1,0 +1,84 @@
+"""What a question asks: the operation, its subject phrases and the unit wanted."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+TEXT_WORDS = re.compile(r"为什么|为何|原因|什么是|是什么|哪些|职能|依据|用于|用途|怎么|如何|含义|解释|"
+                        r"说明了什么|干什么|做什么|哪几|介绍")
+FIGURE_WORDS = re.compile(r"多少|几|金额|数额|比例|比重|占比|百分之|合计|一共|总共")
+CHANGE = re.compile(r"比上年|较上年|同比|比去年|比\d{4}年|增长|增加|减少|下降|变化")
+PERCENT_ASKED = re.compile(r"百分之几|百分比|%|％|幅度|增长率|下降率|增速|比例|比重|占比")
+SUM = re.compile(r"合计|一共|总共|加起来|总和|之和|共计|加在一起")
+JOIN = re.compile(r"和|与|及|以及|加上|、|跟")
+FILLER = re.compile(r"请问|是多少|有多少|多少钱|多少|是几|几|吗|呢|？|\?|。|！|，$|的预算数|预算是|是")
+
+
+@dataclass(frozen=True)
+class Intent:
+    op: str  # lookup | text | change | share | sum | difference | previous | per_unit
+    subjects: tuple[str, ...]
+    unit: str | None  # the unit asked for
+    percent: bool = False
+    more: bool = True  # difference: 多 (True) or 少
+
+
+def unit_asked(q: str) -> str | None:
+    for pattern, unit in ((r"多少亿元|几亿元|亿元", "亿元"), (r"多少万元|几万元", "万元"),
+                          (r"多少元|几元|多少块", "元"), (r"平方米", "平方米"),
+                          (r"几辆|多少辆", "辆"), (r"多少人|几人|几个人|多少名|人数", "人"),
+                          (r"几台|多少台", "台"), (r"几个|多少个", "个")):
+        if re.search(pattern, q):
+            return unit
+    return None
+
+
+def understand(question: str) -> Intent:
+    q = re.sub(r"\s+", "", question)
+    unit = unit_asked(q)
+    percent = bool(PERCENT_ASKED.search(q))
+    if TEXT_WORDS.search(q) and not re.search(r"多少|几|比例|比重", q):
+        return Intent("text", (q,), None)
+    m = re.search(r"平均每[名个位人]?(.+?)的(.+)", q) or re.search(r"人均(.+)", q)
+    if m:
+        count, amount = (m.group(1), m.group(2)) if m.lastindex == 2 else ("在职人员", m.group(1))
+        return Intent("per_unit", (_clean(amount), _clean(count)), unit)
+    if "占" in q and percent:
+        return _share(q, unit)
+    m = re.search(r"(.+?)比(?!上年|去年|较|\d{4})(.+?)(多|少)", q)
+    if m and not CHANGE.search(m.group(1)):
+        return Intent("difference", (_clean(m.group(1)), _clean(m.group(2))), unit,
+                      more=m.group(3) == "多")
+    if re.search(r"(上年|上一年|去年)的?(预算|决算)?数?(是|为|有)?(多少|几)", q) and \
+            not re.search(r"比上年|较上年", q):
+        return Intent("previous", (_clean(re.sub(r"(上年|上一年|去年).*", "", q)),), unit)
+    if CHANGE.search(q) and re.search(r"多少|几|百分", q):
+        return Intent("change", (_clean(re.split(r"比上年|较上年|同比|比去年|比\d{4}年", q)[0]),),
+                      unit, percent=percent)
+    if SUM.search(q) and (JOIN.search(q) or "两者" in q or "二者" in q):
+        head = SUM.split(q)[0]
+        parts = [p for p in (_clean(x) for x in JOIN.split(head)) if p]
+        if len(parts) >= 2 or "两者" in q or "二者" in q:
+            return Intent("sum", tuple(parts), unit)
+    return Intent("lookup", (_clean(q),), unit)
+
+
+def _share(q: str, unit: str | None) -> Intent:
+    before, after = q.split("占", 1)
+    after = re.sub(r"^比", "", after)
+    whole = re.split(r"的?(比例|比重|百分比|多少|多大|几)", after)[0]
+    before = re.sub(r"^其中", "", before)
+    part = before
+    m = re.match(r"(.*?)(?:中|里|当中|里面)(?:，)?(.+)$", before)
+    if m and m.group(1) and not whole:
+        whole, part = m.group(1), m.group(2)
+    elif m and m.group(1) and whole:
+        part = m.group(2)
+    part = re.sub(r"^其中", "", part)
+    return Intent("share", (_clean(part), _clean(whole)), unit, percent=True)
+
+
+def _clean(text: str) -> str:
+    text = FILLER.sub("", text)
+    return re.sub(r"^(其中|这里面|这其中|那么|那)", "", text).strip("，,、的")

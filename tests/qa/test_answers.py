@@ -1,0 +1,53 @@
+"""Answers on the seed through the engine (lexical retrieval only: no model needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from eval.scoring import figures_in
+from qa import Conversation, Engine
+
+
+@pytest.mark.parametrize(("question", "figure"), [
+    ("2080109科目预算多少？", "202.32万元"),
+    ("一般公共预算安排的卫生健康支出是多少？", "16.91万元"),
+    ("公用经费是多少？", "10.80万元"),
+    ("公车运行费是多少？", "2.14万元"),
+    ("津贴补贴和奖金合计多少？", "118.43万元"),
+    ("公用经费占基本支出的比例是多少？", "3.50%"),
+    ("三公经费合计多少元？", "22800元"),
+    ("政府采购货物预算是多少？", "5.30万元"),
+])
+def test_figure_answers(seed_engine: Engine, question: str, figure: str) -> None:
+    reply = seed_engine.answer(question)
+    assert reply.status == "answered"
+    assert figure in reply.answer
+    assert reply.citations
+
+
+def test_computed_answer_shows_its_working(seed_engine: Engine) -> None:
+    reply = seed_engine.answer("人员经费占基本支出的比例是多少？")
+    assert reply.calculation is not None
+    assert reply.calculation.expression == "297.64 / 308.44 * 100"
+    assert [str(o.value) for o in reply.calculation.operands] == ["297.64", "308.44"]
+    assert all(c.table for c in reply.citations)
+
+
+def test_followups_over_three_turns(seed_engine: Engine) -> None:
+    conv = Conversation()
+    assert "308.44" in seed_engine.answer("基本支出是多少？", conv).answer
+    assert "87.40" in seed_engine.answer("项目支出呢？", conv).answer
+    assert "395.84万元" in seed_engine.answer("两者合计多少？", conv).answer
+
+
+def test_unknown_unit_year_and_item_are_not_found(seed_engine: Engine) -> None:
+    for q in ("和静县教育局的三公经费是多少？", "和静县社会保险中心2030年的预算是多少？",
+              "无人机购置费是多少？"):
+        reply = seed_engine.answer(q)
+        assert reply.status == "not_found", q
+        assert not [f for f in figures_in(reply.answer) if f[1] in ("元", "万元", "%")], reply.answer
+
+
+def test_prose_question_is_answered_from_the_text(seed_engine: Engine) -> None:
+    reply = seed_engine.answer("单位下设哪些处室？")
+    assert "稽核股" in reply.answer and reply.citations
