@@ -1,0 +1,143 @@
+"""The budget-qa command: a thin layer over the ingest, qa, eval and server libraries."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ingest.errors import BudgetQAError
+from ingest.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="budget-qa", description="预算/决算公开问答")
+    parser.add_argument("--data-dir", type=Path, help="where the stores live (BUDGETQA_DATA_DIR)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("ingest", help="ingest PDFs, text extracts or folders")
+    p.add_argument("paths", nargs="+", type=Path)
+    p = sub.add_parser("ask", help="ask questions; the arguments are turns of one conversation")
+    p.add_argument("questions", nargs="+")
+    p.add_argument("--json", action="store_true", help="one reply object per turn (JSON Lines)")
+    p = sub.add_parser("eval", help="answer and score a gold set")
+    p.add_argument("gold", type=Path)
+    p.add_argument("--out", type=Path)
+    p = sub.add_parser("facts", help="every fact as JSON Lines")
+    p.add_argument("doc", nargs="?")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("audit", help="the consistency findings")
+    p.add_argument("doc", nargs="?")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("serve", help="the web chat and the API")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+    settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+    try:
+        return COMMANDS[args.command](args, settings)
+    except BudgetQAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest import ingest_paths, open_store
+
+    store = open_store(settings)
+    failed = 0
+    for r in ingest_paths(args.paths, store):
+        if r.error:
+            failed += 1
+            print(f"✗ {r.path}: {r.error}")
+        elif r.unchanged:
+            print(f"= {r.path}: already ingested ({r.doc_id})")
+        else:
+            types = ", ".join(f"{k} {v}" for k, v in r.tables_by_type.items())
+            print(f"✓ {r.path}: {r.title} [{r.doc_id}] {r.tables} tables ({types}), "
+                  f"{r.facts} facts, {r.chunks} chunks, {r.findings} audit findings "
+                  f"({r.problems} problems), {r.seconds:.1f}s")
+            for f in store.findings(r.doc_id):
+                print(f"    {'ok ' if f.ok else '!! '}[{f.check}] {f.message}")
+    return 1 if failed else 0
+
+
+def _engine(settings: Settings):  # type: ignore[no-untyped-def]
+    from ingest import open_store
+    from qa import Engine
+
+    store = open_store(settings)
+    return Engine(store, store.vectors)
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from qa import Conversation
+
+    engine, conv = _engine(settings), Conversation()
+    for q in args.questions:
+        reply = engine.answer(q, conv)
+        print(json.dumps(reply.to_json(), ensure_ascii=False) if args.json else reply.answer)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.run import run_eval
+    from eval.scoring import format_report
+
+    print(format_report(run_eval(_engine(settings), args.gold, args.out)))
+    return 0
+
+
+def _doc_ids(store, doc: str | None) -> list[str | None]:  # type: ignore[no-untyped-def]
+    if not doc:
+        return [None]
+    ids = [d.doc_id for d in store.documents() if d.doc_id == doc or doc in store.files(d.doc_id)]
+    if not ids:
+        raise BudgetQAError(f"no document {doc!r}; see `budget-qa facts` for what is ingested")
+    return ids
+
+
+def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest import open_store
+
+    store = open_store(settings, vectors=False)
+    titles = {d.doc_id: d.title for d in store.documents()}
+    for doc_id in _doc_ids(store, args.doc):
+        for f in store.facts(doc_id):
+            print(json.dumps({"doc_id": f.doc_id, "document": titles.get(f.doc_id, ""),
+                              "sources": store.files(f.doc_id), "table": f.table,
+                              "table_type": f.table_type, "code": f.code, "row": f.row,
+                              "column": f.column, "value": str(f.value), "unit": f.unit,
+                              "page": f.page, "quote": f.quote}, ensure_ascii=False))
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest import open_store
+
+    store = open_store(settings, vectors=False)
+    for doc_id in _doc_ids(store, args.doc):
+        for f in store.findings(doc_id):
+            if args.json:
+                print(json.dumps({"doc_id": f.doc_id, "check": f.check, "ok": f.ok,
+                                  "message": f.message, "page": f.page, "table": f.table},
+                                 ensure_ascii=False))
+            else:
+                print(f"{'ok ' if f.ok else '!! '}[{f.check}] {f.message}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from server.app import create_app
+
+    uvicorn.run(create_app(settings), host=args.host, port=args.port)
+    return 0
+
+
+COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "eval": cmd_eval, "facts": cmd_facts,
+            "audit": cmd_audit, "serve": cmd_serve}
+
+if __name__ == "__main__":
+    sys.exit(main())

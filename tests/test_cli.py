@@ -1,0 +1,31 @@
+"""Every command has --help; the library works under a thin CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from budget_qa_cli import COMMANDS, main
+from ingest import Store, ingest_paths
+from tests.conftest import SEED
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    assert "usage: budget-qa" in capsys.readouterr().out
+
+
+def test_facts_and_audit_print_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ingest_paths([SEED], Store(tmp_path))
+    assert main(["--data-dir", str(tmp_path), "facts", SEED.name, "--json"]) == 0
+    facts = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert any(f["code"] == "2080109" and f["value"] == "202.32" for f in facts)
+    assert all(f["sources"] == [SEED.name] and f["unit"] for f in facts)
+    assert main(["--data-dir", str(tmp_path), "audit", "--json"]) == 0
+    assert any(not json.loads(x)["ok"] for x in capsys.readouterr().out.splitlines())
+    assert main(["--data-dir", str(tmp_path), "facts", "nope.pdf"]) == 2
