@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ingest.errors import QuestionError
 from ingest.model import Document, Fact
 from ingest.store import Store, VectorIndex
 from qa import calc
@@ -16,6 +17,7 @@ from qa.scope import resolve_scope
 from qa.understand import Intent, understand
 
 AMOUNT_MEASURES = ("金额", "数量", "价值", "比例")
+MAX_QUESTION_CHARS = 500
 
 
 @dataclass
@@ -44,6 +46,11 @@ class Engine:
 
     def answer(self, question: str, conv: Conversation | None = None) -> Reply:
         conv = conv if conv is not None else Conversation()
+        question = question.strip()
+        if not question:
+            raise QuestionError("问题不能为空")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise QuestionError(f"问题太长（{len(question)} 字），请控制在 {MAX_QUESTION_CHARS} 字以内")
         if not self.documents:
             return Reply(question, "还没有收录任何预算公开文件，请先导入文件。", "not_found")
         scope = resolve_scope(question, self.documents, conv.doc_ids)

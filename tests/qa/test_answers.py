@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from eval.scoring import figures_in
+from ingest.errors import QuestionError
 from qa import Conversation, Engine
 
 
@@ -51,3 +52,10 @@ def test_unknown_unit_year_and_item_are_not_found(seed_engine: Engine) -> None:
 def test_prose_question_is_answered_from_the_text(seed_engine: Engine) -> None:
     reply = seed_engine.answer("单位下设哪些处室？")
     assert "稽核股" in reply.answer and reply.citations
+
+
+@pytest.mark.parametrize("question", ["", "   ", "问" * 10_000])
+def test_empty_or_huge_question_is_refused_with_a_message(seed_engine: Engine, question: str) -> None:
+    with pytest.raises(QuestionError) as exc:
+        seed_engine.answer(question)
+    assert "问题" in str(exc.value)
