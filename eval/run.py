@@ -8,10 +8,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from eval.scoring import Report, load_gold, score_item, summarize
+from qa.calc import MONEY_UNITS as MONEY
 from qa.engine import Conversation, Engine
 from qa.reply import Reply
-
-MONEY = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
 
 
 def _supported_values(engine: Engine) -> set[tuple[Decimal, str]]:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 TEXT_WORDS = re.compile(r"为什么|为何|原因|什么是|是什么|哪些|职能|依据|用于|用途|怎么|如何|含义|解释|"
                         r"说明了什么|干什么|做什么|哪几|介绍")
-FIGURE_WORDS = re.compile(r"多少|几|金额|数额|比例|比重|占比|百分之|合计|一共|总共")
 CHANGE = re.compile(r"比上年|较上年|同比|比去年|比\d{4}年|增长|增加|减少|下降|变化")
 PERCENT_ASKED = re.compile(r"百分之几|百分比|%|％|幅度|增长率|下降率|增速|比例|比重|占比")
 SUM = re.compile(r"合计|一共|总共|加起来|总和|之和|共计|加在一起")

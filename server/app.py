@@ -64,7 +64,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             else:
                 from ingest import open_store
 
-                state["engine"] = Engine(*_store_and_vectors(open_store(settings)))
+                store = open_store(settings)
+                state["engine"] = Engine(store, store.vectors)
         return state["engine"]
 
     EngineDep = Annotated[Engine, Depends(get_engine)]
@@ -108,7 +109,3 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         return PAGE
 
     return app
-
-
-def _store_and_vectors(store):  # type: ignore[no-untyped-def]
-    return store, store.vectors
