@@ -20,7 +20,7 @@ from ingest.read import file_sha256, read_pages
 from ingest.store import Store
 from ingest.tables import find_tables
 
-SUFFIXES = (".pdf", ".txt", ".text", ".md")
+SUFFIXES = (".pdf", ".txt", ".text")  # a folder's README or notes are not disclosures
 
 
 @dataclass
