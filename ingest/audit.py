@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from ingest.model import MONEY_UNITS as MONEY
 from ingest.model import Fact, Finding
 
-MONEY = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
 # (table type, column) pairs that state the same figure for the same subject code
 SAME_FIGURE = (
     (("收入总表", "总计"), ("支出总表", "合计")),

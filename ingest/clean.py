@@ -28,11 +28,3 @@ def clean_text(text: str) -> str:
         kept.append(stripped)
     return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n")
 
-
-def printed_page_number(text: str) -> int | None:
-    """The page number printed on a page ("- 12 -"), if the extract kept one."""
-    for line in text.split("\n"):
-        m = re.match(r"^\s*-\s*(\d{1,4})\s*-\s*$", line)
-        if m:
-            return int(m.group(1))
-    return None

@@ -6,6 +6,9 @@ import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+# Money units and their size in 元: every amount carries one of these or a counting unit.
+MONEY_UNITS = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
+
 
 def content_id(*parts: object) -> str:
     """A short stable id from the parts' text: the same input always gives the same id."""

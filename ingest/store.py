@@ -71,6 +71,7 @@ class Store:
         """Replace everything stored for the document, atomically."""
         old = {r[0] for r in self.db.execute("SELECT chunk_id FROM chunks WHERE doc_id=?",
                                              (doc.doc_id,))}
+        new_ids = {c.chunk_id for c in chunks}
         with self._transaction() as db:
             for table in ("documents", "tables", "facts", "chunks", "findings"):
                 db.execute(f"DELETE FROM {table} WHERE doc_id=?", (doc.doc_id,))
@@ -92,7 +93,6 @@ class Store:
                            [(f.doc_id, f.check, int(f.ok), f.message, f.page, f.table)
                             for f in findings])
             if self.vectors is not None:
-                new_ids = {c.chunk_id for c in chunks}
                 self.vectors.upsert([c for c in chunks if c.chunk_id not in old])
         if self.vectors is not None and old - new_ids:
             self.vectors.delete(sorted(old - new_ids))

@@ -75,21 +75,21 @@ def find_tables(pages: list[Page]) -> tuple[list[RawTable], list[tuple[int, str]
     tables: list[RawTable] = []
     prose: list[tuple[int, str]] = []
     current: RawTable | None = None
-    lines_of: dict[int, list[tuple[int, str]]] = {}
+    lines_of: list[list[tuple[int, str]]] = []
     for page in pages:
         lines = page.text.split("\n")
         i = 0
         while i < len(lines):
             line = lines[i].strip()
             m = TABLE_MARK.match(line)
-            if m and current is None or (m and current is not None):
+            if m:
                 title, skip = _title_after(lines, i, m.group(3))
                 tt = classify_table(title)
                 if tt is not None:
                     current = RawTable(number=f"表{m.group(1) or m.group(2)}", title=title,
                                        table_type=tt, unit="", page=page.number)
                     tables.append(current)
-                    lines_of[id(current)] = []
+                    lines_of.append([])
                     i = skip
                     continue
             if current is not None and PART_MARK.match(line):
@@ -97,10 +97,10 @@ def find_tables(pages: list[Page]) -> tuple[list[RawTable], list[tuple[int, str]
             if current is None:
                 prose.append((page.number, lines[i]))
             else:
-                lines_of[id(current)].append((page.number, lines[i]))
+                lines_of[-1].append((page.number, lines[i]))
             i += 1
-    for table in tables:
-        _fill_table(table, lines_of[id(table)])
+    for table, table_lines in zip(tables, lines_of, strict=True):
+        _fill_table(table, table_lines)
     return tables, prose
 
 

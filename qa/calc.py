@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field
 
 from ingest.errors import BudgetQAError
+from ingest.model import MONEY_UNITS
 
 if TYPE_CHECKING:
     from langchain_core.tools import StructuredTool
 
 # Scale of each money unit in 元; conversion only ever multiplies/divides by powers of ten,
 # so it stays exact.
-MONEY_UNITS = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
 PERCENT = "%"
 _CENT = Decimal("0.01")
 _PREC = 28

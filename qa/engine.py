@@ -18,6 +18,7 @@ from qa.understand import Intent, understand
 
 AMOUNT_MEASURES = ("金额", "数量", "价值", "比例")
 MAX_QUESTION_CHARS = 500
+HISTORY = 10  # turns a conversation remembers for follow-ups
 
 
 @dataclass
@@ -41,6 +42,10 @@ class Engine:
         facts = self.store.facts()
         self.table_facts = [f for f in facts if f.table != "正文"]
         self.prose_facts = [f for f in facts if f.table == "正文"]
+        self._by_doc: dict[str, tuple[list[Fact], list[Fact]]] = {
+            d.doc_id: ([f for f in self.table_facts if f.doc_id == d.doc_id],
+                       [f for f in self.prose_facts if f.doc_id == d.doc_id])
+            for d in self.documents}
         self.columns = {f.column for f in self.table_facts}
         self.retriever = HybridRetriever(self.store.chunks(), self.vectors)
 
@@ -64,11 +69,11 @@ class Engine:
         conv.doc_ids = [doc.doc_id]
         intent = understand(_strip_scope(question, doc))
         reply = self._dispatch(question, intent, doc, conv)
+        del conv.subjects[:-HISTORY], conv.operands[:-HISTORY]  # a long chat stays small
         return reply
 
     def _dispatch(self, question: str, intent: Intent, doc: Document, conv: Conversation) -> Reply:
-        tf = [f for f in self.table_facts if f.doc_id == doc.doc_id]
-        pf = [f for f in self.prose_facts if f.doc_id == doc.doc_id]
+        tf, pf = self._by_doc.get(doc.doc_id, ([], []))
         subjects = [s for s in intent.subjects if s] or conv.subjects[-1:]
         if intent.op == "text":
             return self._text(question, doc)
@@ -124,7 +129,7 @@ class Engine:
             return self._computed(question, c, doc, conv, intent, record=False)
         label = _label(f)
         text = f"{label}为{calc.format_amount(f.value, f.unit)}。{_source(f)}"
-        return Reply(question, text, "answered", (self._cite(f),), None, (f,))
+        return Reply(question, text, "answered", (self._cite(f),))
 
     def _two(self, question: str, intent: Intent, subjects: list[str], tf: list[Fact],
              pf: list[Fact], doc: Document, conv: Conversation) -> Reply:
@@ -184,7 +189,7 @@ class Engine:
         if rate is not None and not intent.percent:
             extra = f"，{rate.column[:2]}{calc.format_amount(rate.value, rate.unit)}"
         text = f"{f.row}{f.column}{calc.format_amount(f.value, f.unit)}{extra}。{_source(f)}"
-        return Reply(question, text, "answered", (self._cite(f),), None, (f,))
+        return Reply(question, text, "answered", (self._cite(f),))
 
     def _previous(self, question: str, subjects: list[str], pf: list[Fact], doc: Document,
                   conv: Conversation) -> Reply:
@@ -224,7 +229,7 @@ class Engine:
         facts = tuple(o.citation for o in c.operands if isinstance(o.citation, Fact))
         if record:
             conv.operands.append(Operand("计算结果", c.result, c.unit))
-        return Reply(question, text, "answered", tuple(self._cite(f) for f in facts), c, facts)
+        return Reply(question, text, "answered", tuple(self._cite(f) for f in facts), c)
 
     def _not_found(self, question: str, subjects: list[str], doc: Document) -> Reply:
         what = "、".join(s for s in subjects if s) or "这个问题"
@@ -239,7 +244,7 @@ class Engine:
 
 def stated_reply(question: str, f: Fact, cite: Citation) -> Reply:
     text = f"{f.row}占比{calc.format_amount(f.value, f.unit)}（文件原文）。{_source(f)}"
-    return Reply(question, text, "answered", (cite,), None, (f,))
+    return Reply(question, text, "answered", (cite,))
 
 
 def _operand(f: Fact) -> Operand:

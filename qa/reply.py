@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from ingest.model import Fact
 from qa.calc import Calculation
 
 
@@ -29,7 +28,6 @@ class Reply:
     status: str  # answered | not_found | clarify
     citations: tuple[Citation, ...] = ()
     calculation: Calculation | None = None
-    facts: tuple[Fact, ...] = field(default=(), compare=False)  # what the answer rests on
     candidates: tuple[str, ...] = ()  # clarify: the documents to choose from
 
     def to_json(self) -> dict[str, Any]:

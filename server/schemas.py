@@ -6,9 +6,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from qa.engine import MAX_QUESTION_CHARS
+
 
 class ChatRequest(BaseModel):
-    message: str = Field(min_length=1, max_length=500, description="the user's question")
+    message: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="the user's question")
     conversation_id: str | None = Field(default=None, max_length=64)
 
 
