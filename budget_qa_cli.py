@@ -81,9 +81,19 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.cells import is_cell_set, score_cells
     from eval.run import run_eval
     from eval.scoring import format_report
 
+    if is_cell_set(args.gold):
+        from ingest import open_store
+
+        report = score_cells(open_store(settings, vectors=False), args.gold)
+        print(report.format())
+        if args.out is not None:
+            args.out.write_text("".join(json.dumps(m, ensure_ascii=False) + "\n" for m in report.misses),
+                                encoding="utf-8")
+        return 0
     print(format_report(run_eval(_engine(settings), args.gold, args.out)))
     return 0
 

@@ -35,7 +35,7 @@ def _cross_table(doc_id: str, facts: list[Fact]) -> list[Finding]:
     index: dict[tuple[str, str], dict[str, Fact]] = defaultdict(dict)
     for f in facts:
         if f.table != "正文":
-            key = f.code or ("" if f.row not in ("合计", "总计") else "合计")
+            key = f.code or ("合计" if f.row == "合计" else "")
             if f.code or key == "合计":
                 index[(f.table_type, f.column)].setdefault(key, f)
             index[(f.table_type, f.column)].setdefault("row:" + f.row, f)
@@ -53,10 +53,14 @@ def _cross_table(doc_id: str, facts: list[Fact]) -> list[Finding]:
             if in_yuan(fa) == in_yuan(fb):
                 agreed += 1
                 continue
+            ya, yb = in_yuan(fa), in_yuan(fb)
+            hint = ""
+            if by_row and ya is not None and yb is not None and ya > yb:
+                hint = "；前者含项目支出，若差额来自项目支出则属口径不同，请核对"
             findings.append(Finding(
                 doc_id, "cross_table", False,
                 f"{fa.table}「{fa.row}」{fa.column} {fa.value}{fa.unit}（第{fa.page}页）与 "
-                f"{fb.table}「{fb.row}」{fb.column} {fb.value}{fb.unit}（第{fb.page}页）不一致",
+                f"{fb.table}「{fb.row}」{fb.column} {fb.value}{fb.unit}（第{fb.page}页）不一致{hint}",
                 fa.page, fa.table))
     if agreed:
         findings.append(Finding(doc_id, "cross_table", True, f"{agreed} 个跨表数字一致"))

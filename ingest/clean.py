@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
+from ingest.layout import Geometry
 from ingest.model import Page
 
 # Word's track-changes balloons survive in many extracts: "右设置格式[Administrator]:",
@@ -15,7 +17,18 @@ PAGE_NUMBER = re.compile(r"^\s*(-\s*\d{1,4}\s*-|—\s*\d{1,4}\s*—|第\s*\d{1,4
 
 
 def clean_pages(pages: list[Page]) -> list[Page]:
-    return [Page(p.number, clean_text(p.text)) for p in pages]
+    return [Page(p.number, clean_text(p.text), _clean_geometry(p.geometry)) for p in pages]
+
+
+def _clean_geometry(geo: Geometry | None) -> Geometry | None:
+    """Without the page number printed at the foot or head of the page."""
+    if geo is None or not geo.lines:
+        return geo
+    lines = list(geo.lines)
+    for k in (-1, 0):
+        if lines and PAGE_NUMBER.match(lines[k].text):
+            del lines[k]
+    return replace(geo, lines=tuple(lines))
 
 
 def clean_text(text: str) -> str:

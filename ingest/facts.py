@@ -167,3 +167,123 @@ def _project_name(r: RawRow, names: dict[str, str]) -> str:
 
 def _fmt(values: list[Decimal]) -> str:
     return " ".join(str(v) for v in values)
+
+
+MEASURES = ("年初预算数", "调整预算数", "全年预算数", "预算数", "决算数", "执行数")
+CAR_PARTS = ("购置费", "运行费", "运行维护费")
+
+
+def column_name(columns: tuple[Column, ...], path: tuple[str, ...]) -> str:
+    """A header path's canonical column: the schema column its lowest level names, else the
+    level itself ("决算数", "年初预算数"); a bare 小计/金额 keeps its parent's name."""
+    norm = [p.replace("(", "（").replace(")", "）") for p in path]
+    words = sorted(((w.replace("(", "（").replace(")", "）"), c.name) for c in columns for w in c.words()),
+                   key=lambda x: -len(x[0]))
+    for level in reversed(norm):
+        for word, name in words:
+            if level == word:
+                return name
+        for word, name in words:
+            if len(word) >= 3 and word in level and not any(m in level for m in MEASURES):
+                return name
+        if level not in ("金额", "小计", "合计", "项目", "收入", "支出"):
+            return level
+    return columns[0].name if columns else (norm[-1] if norm else "合计")
+
+
+def transposed_item(path: tuple[str, ...]) -> tuple[str, str]:
+    """(row, column) of a one-row table's header path: the item, and the measure if named."""
+    measure = ""
+    items: list[str] = []
+    for level in path:
+        for m in MEASURES:
+            if level.endswith(m):
+                measure = measure or m
+                level = level[: -len(m)]
+                break
+        if level:
+            items.append(level)
+    if not items:
+        return "合计", measure or "合计"
+    leaf = items[-1]
+    if leaf == "小计" and len(items) > 1:
+        leaf = items[-2]
+    elif leaf in CAR_PARTS and len(items) > 1 and "公务用车" in items[-2]:
+        leaf = "公务用车" + leaf
+    return leaf, measure or "合计"
+
+
+def placed_facts(doc_id: str, raw: RawTable, names: dict[str, str]) -> tuple[Table, list[Fact], list[Finding]]:
+    """Facts of a table read from positions: every cell's column is known, blanks are absent."""
+    tt = raw.table_type
+    assert tt is not None
+    label = f"{raw.number} {raw.title}".strip()
+    facts: list[Fact] = []
+    findings: list[Finding] = []
+    columns: list[str] = []
+    sides = sorted({r.side for r in raw.rows}, key=["收入", "", "支出"].index)
+    for side in sides:
+        rows = [r for r in raw.rows if r.side == side]
+        schema = tt.left_columns if tt.two_sided and side == "收入" else tt.columns
+        values: list[dict[str, Decimal]] = []
+        for r in rows:
+            cells: dict[str, Decimal] = {}
+            for path, v in (r.placed or {}).items():
+                cells.setdefault(column_name(schema, path), v)
+            if not cells and r.columns and r.label and not raw.transposed:
+                cells[column_name(schema, r.columns[0])] = Decimal(0)  # a labelled blank row is nil
+            values.append(cells)
+        for i, r in enumerate(rows):
+            if raw.transposed:
+                for path, v in (r.placed or {}).items():
+                    item, col = transposed_item(path)
+                    facts.append(Fact(doc_id, label, None, item, col, v, raw.unit, r.page, r.quote, tt.name))
+                    columns += [col] if col not in columns else []
+                continue
+            name = _project_name(r, names) if r.code and r.label else (
+                row_name(r.label) if r.label else names.get(r.code or "", "合计"))
+            for col, v in values[i].items():
+                facts.append(Fact(doc_id, label, r.code, name, col, v, raw.unit, r.page, r.quote, tt.name))
+                columns += [col] if col not in columns else []
+        if not raw.transposed:
+            findings += _placed_totals(doc_id, label, rows, values, tt.row_sums, raw.page, side, raw.unit)
+    table = Table(doc_id, raw.number, raw.title, raw.unit, raw.page, tuple(columns), tt.name, raw.empty)
+    if raw.empty:
+        findings.append(Finding(doc_id, "parse", True, f"{label} 为空表", raw.page, label))
+    return table, facts, findings
+
+
+def _placed_totals(doc_id: str, label: str, rows: list[RawRow], values: list[dict[str, Decimal]],
+                   row_sums: tuple[tuple[str, tuple[str, ...]], ...], page: int, side: str,
+                   unit: str) -> list[Finding]:
+    """Each group's parent against the sum of its children, column by column.
+
+    Only structures that are certain are checked: 类/款/项 codes, the total over the top
+    codes when every other row has a code, and the template's named item sums. A gap no
+    larger than the rounding of the parts (0.005 each, in 万元 or 亿元) is rounding.
+    """
+    findings: list[Finding] = []
+    coded = all(r.code for r, v in zip(rows, values, strict=True) if v and row_name(r.label) not in TOTAL_LABELS)
+    groups = [(p, kids) for p, kids in _groups(rows, row_sums)
+              if rows[p].code or (coded and any(rows[k].code for k in kids))
+              or row_name(rows[p].label) in dict(row_sums)]
+    bad = rounding = 0
+    slack = Decimal("0.005") if unit in ("万元", "亿元") else Decimal(0)
+    for parent, kids in groups:
+        cols = set(values[parent]) | {c for k in kids for c in values[k]}
+        for col in sorted(cols):
+            total = sum((values[k].get(col, Decimal(0)) for k in kids), Decimal(0))
+            have = values[parent].get(col, Decimal(0))
+            if abs(total - have) <= slack * len(kids) and total != have:
+                rounding += 1
+            elif total != have:
+                bad += 1
+                findings.append(Finding(doc_id, "totals", False,
+                                        f"{label}「{row_name(rows[parent].label) or rows[parent].code}」{col} "
+                                        f"{have}{unit} 不等于其下各行之和 {total}{unit}",
+                                        rows[parent].page, label))
+    if groups and not bad:
+        note = f"（{rounding} 处相差在四舍五入范围内）" if rounding else ""
+        findings.append(Finding(doc_id, "totals", True,
+                                f"{label}{side}: {len(groups)} 组合计与明细相符{note}", page, label))
+    return findings

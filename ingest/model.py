@@ -5,6 +5,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ingest.layout import Geometry
 
 # Money units and their size in 元: every amount carries one of these or a counting unit.
 MONEY_UNITS = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
@@ -20,6 +24,7 @@ def content_id(*parts: object) -> str:
 class Page:
     number: int
     text: str
+    geometry: Geometry | None = field(default=None, compare=False, repr=False)  # PDFs only
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ class Fact:
     quote: str
     table_type: str = ""
     section: str = ""  # prose: the heading the sentence sits under
+    source: str = ""  # the file it was read from (a document may span files)
 
 
 @dataclass(frozen=True)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ingest.audit import audit_document
 from ingest.chunks import prose_chunks, row_chunks
 from ingest.clean import clean_pages
 from ingest.errors import IngestError, NotADisclosure
-from ingest.facts import code_names, table_facts, zero_funds
-from ingest.identify import identify
+from ingest.facts import code_names, placed_facts, table_facts, zero_funds
+from ingest.grid import find_grid_tables, is_pdf
+from ingest.identify import Identity, identify, unit_key
 from ingest.model import Document, content_id
 from ingest.prose import paragraphs, prose_facts
 from ingest.read import file_sha256, read_pages
@@ -84,29 +85,56 @@ def ingest_file(path: Path, store: Store) -> FileResult:
 def _ingest(path: Path, sha: str, store: Store, result: FileResult) -> None:
     pages = clean_pages(read_pages(path))
     ident = identify(pages, path.name)
-    raw_tables, prose_lines = find_tables(pages)
+    raw_tables, prose_lines = find_grid_tables(pages) if is_pdf(pages) else find_tables(pages)
+    raw_tables = [t for t in raw_tables if t.table_type is not None]
     paras = paragraphs(prose_lines)
-    doc_id = content_id(ident.unit, ident.year, ident.kind, ident.scope)
+    doc_id = content_id(unit_key(ident.unit), ident.year, ident.kind)
     pfacts = prose_facts(doc_id, paras, ident.unit)
     if not raw_tables and not pfacts:
         raise NotADisclosure(f"{path.name}: no budget table or budget figure found; "
                              "is it a 预算/决算 disclosure?")
-    doc = Document(doc_id, ident.title, ident.unit, ident.year, ident.kind, path.name, sha,
-                   len(pages), ident.region)
     zero, names = zero_funds(raw_tables), code_names(raw_tables)
     tables, facts, findings = [], [], []
     for raw in raw_tables:
-        table, table_facts_, table_findings = table_facts(doc_id, raw, zero, names)
+        if any(r.placed is not None for r in raw.rows) or (raw.empty and is_pdf(pages)):
+            table, table_facts_, table_findings = placed_facts(doc_id, raw, names)
+        else:
+            table, table_facts_, table_findings = table_facts(doc_id, raw, zero, names)
         tables.append(table)
         facts += table_facts_
         findings += table_findings
-    facts += pfacts
+    facts = [replace(f, source=path.name) for f in facts + pfacts]
+    chunks = [replace(c, meta={**c.meta, "source": path.name})
+              for c in prose_chunks(doc_id, paras) + row_chunks(doc_id, tables, facts)]
+    files = [(sha, path.name)]
+    doc = Document(doc_id, ident.title, ident.unit, ident.year, ident.kind, path.name, sha,
+                   len(pages), ident.region)
+    earlier = store.document(doc_id)
+    others = [f for f in store.file_rows(doc_id) if f[1] != path.name]  # a new version replaces its file
+    if earlier is not None and others:  # another file of the same unit, year and kind: one document
+        doc = _merged(earlier, doc, ident)
+        files += others
+        labels = {f"{t.number} {t.title}".strip() for t in tables}
+        tables = [t for t in store.tables(doc_id) if f"{t.number} {t.title}".strip() not in labels] + tables
+        facts = [f for f in store.facts(doc_id) if f.source != path.name] + facts
+        chunks = [c for c in store.chunks(doc_id) if c.meta.get("source") != path.name] + chunks
+        findings = [f for f in store.findings(doc_id)
+                    if f.check in ("totals", "parse") and f.table not in labels] + findings
     findings += audit_document(doc_id, facts)
-    chunks = prose_chunks(doc_id, paras) + row_chunks(doc_id, tables, facts)
-    store.save(doc, [(sha, path.name)], tables, facts, chunks, findings)
+    store.save(doc, files, tables, facts, chunks, findings)
     result.doc_id, result.title = doc_id, doc.title
     result.tables = len(tables)
     result.tables_by_type = dict(Counter(t.table_type for t in tables))
     result.facts, result.chunks = len(facts), len(chunks)
     result.findings = len(findings)
     result.problems = sum(1 for f in findings if not f.ok)
+
+
+def _merged(earlier: Document, new: Document, ident: Identity) -> Document:
+    """One document from two files: the fuller name of the unit, both sources, all pages."""
+    unit = max(earlier.unit, new.unit, key=len)
+    scope = ident.scope or next((s for s in ("部门", "单位") if s in earlier.title), "")
+    title = Identity(unit, new.year, new.kind, scope, new.region).title
+    sources = sorted({*earlier.source.split("; "), new.source})
+    return replace(new, title=title, unit=unit, source="; ".join(sources), sha256=earlier.sha256,
+                   pages=earlier.pages + new.pages)

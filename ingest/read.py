@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from ingest.errors import UnreadableDocument
+from ingest.layout import page_geometry
 from ingest.model import Page
 
 PDF_MAGIC = b"%PDF-"
@@ -52,10 +53,12 @@ def _read_pdf(path: Path) -> list[Page]:
 
     try:
         with pdfplumber.open(path) as pdf:
-            pages = [
-                Page(number=i, text=page.extract_text(layout=False) or "")
-                for i, page in enumerate(pdf.pages, start=1)
-            ]
+            pages = []
+            for i, page in enumerate(pdf.pages, start=1):
+                geometry = page_geometry(page)
+                text = "\n".join(line.text for line in geometry.lines)
+                pages.append(Page(number=i, text=text, geometry=geometry))
+                page.close()
     except (PDFSyntaxError, ValueError, KeyError, TypeError, OSError) as exc:
         raise UnreadableDocument(f"{path.name}: a damaged PDF that cannot be opened") from exc
     except Exception as exc:  # pdfminer raises many private error types on broken files

@@ -30,6 +30,7 @@ class TableType:
     left_columns: tuple[Column, ...] = ()
     detect_columns: bool = True  # False: the header is too broken to read; keep all columns
     row_sums: tuple[tuple[str, tuple[str, ...]], ...] = ()  # row label = sum of row labels
+    exclude: tuple[str, ...] = ()  # a one-word title match does not count with these words
 
 
 _FUND_PARTS = ("一般公共预算", "上级一般公共预算安排的转移支付", "政府性基金预算",
@@ -41,36 +42,13 @@ _ECON = ("工资福利支出", "商品和服务支出", "对个人和家庭的�
          "对社会保障基金补助", "其他支出")
 
 TABLE_TYPES: tuple[TableType, ...] = (
-    TableType("财政拨款收支总表", (("财政拨款", "收支"),), two_sided=True,
-              left_columns=(Column("合计", ("金额", "预算数")),),
-              columns=(Column("合计", ("小计", "金额", "预算数"),
-                              ("一般公共预算", "政府性基金预算", "国有资本经营预算")),
-                       Column("一般公共预算"), Column("政府性基金预算"),
-                       Column("国有资本经营预算"))),
-    TableType("收支总表", (("收支", "总"),), two_sided=True,
-              left_columns=(Column("预算数", ("金额", "合计")),),
-              columns=(Column("预算数", ("金额", "合计")),)),
-    TableType("收入总表", (("收入",),), columns=(
-        Column("总计", ("合计",), ("财政拨款小计", "财政专户", "单位资金", "财政拨款结转",
-                                  "非财政拨款结转结余")),
-        Column("财政拨款小计", ("财政拨款(补助)小计", "财政拨款（补助）小计"), _FUND_PARTS),
-        *(Column(n) for n in _FUND_PARTS),
-        Column("财政专户", ("财政专户管理资金", "财政专户（教育收费）")),
-        Column("单位资金"), Column("财政拨款结转"), Column("非财政拨款结转结余"))),
-    TableType("一般公共预算基本支出表", (("基本支出",),), columns=(
-        Column("合计", ("小计", "总计"), ("人员经费", "公用经费")), Column("人员经费"),
-        Column("公用经费"))),
-    TableType("项目支出表", (("项目支出",),), columns=(
-        Column("项目支出合计", ("合计",), _ECON), *(Column(n) for n in _ECON))),
-    TableType("政府性基金预算支出表", (("政府性基金",),), columns=_SPLIT),
-    TableType("国有资本经营预算支出表", (("国有资本经营",),), columns=_SPLIT),
     TableType("三公经费表", (("三公",),), columns=(
         Column("合计", ("小计",), ("一般公共预算", "政府性基金", "国有资本经营预算")),
         Column("一般公共预算"), Column("政府性基金"), Column("国有资本经营预算")),
         row_sums=(("合计", ("因公出国（境）费", "公务接待费", "公务用车购置及运行费")),
                   ("公务用车购置及运行费", ("公务用车购置费", "公务用车运行费")))),
-    TableType("一般公共预算支出表", (("一般公共预算", "支出"),), columns=_SPLIT),
-    TableType("支出总表", (("支出",),), columns=_SPLIT),
+    TableType("政府性基金预算支出表", (("政府性基金",),), columns=_SPLIT),
+    TableType("国有资本经营预算支出表", (("国有资本经营",),), columns=_SPLIT),
     TableType("结转结余表", (("结转",),), detect_columns=False, columns=(
         Column("总计", (), ("财政拨款合计", "非财政拨款合计")),
         Column("财政拨款合计", (), ("财政拨款基本支出人员经费", "财政拨款基本支出公用经费",
@@ -81,6 +59,37 @@ TABLE_TYPES: tuple[TableType, ...] = (
                                   "非财政拨款项目支出")),
         Column("非财政拨款基本支出人员经费"), Column("非财政拨款基本支出公用经费"),
         Column("非财政拨款项目支出"))),
+    TableType("机关运行经费表", (("机关运行经费",),),
+              columns=(Column("合计", ("机关运行经费支出", "预算数")),)),
+    TableType("政府采购表", (("政府采购",),), columns=(Column("合计", ("总计", "采购金额", "预算金额")),)),
+    TableType("财政拨款收支总表", (("财政拨款", "收支"), ("财政拨款", "收入支出")), two_sided=True,
+              left_columns=(Column("合计", ("金额", "预算数")),),
+              columns=(Column("合计", ("小计", "金额", "预算数"),
+                              ("一般公共预算", "政府性基金预算", "国有资本经营预算")),
+                       Column("一般公共预算"), Column("政府性基金预算"),
+                       Column("国有资本经营预算"))),
+    TableType("收支总表", (("收支", "总"), ("收入支出", "总")), two_sided=True,
+              left_columns=(Column("预算数", ("金额", "合计")),),
+              columns=(Column("预算数", ("金额", "合计")),)),
+    TableType("收入总表", (("收入",),), columns=(
+        Column("总计", ("合计",), ("财政拨款小计", "财政专户", "单位资金", "财政拨款结转",
+                                  "非财政拨款结转结余")),
+        Column("财政拨款小计", ("财政拨款(补助)小计", "财政拨款（补助）小计"), _FUND_PARTS),
+        *(Column(n) for n in _FUND_PARTS),
+        Column("财政专户", ("财政专户管理资金", "财政专户（教育收费）")),
+        Column("单位资金"), Column("财政拨款结转"), Column("非财政拨款结转结余"))),
+    TableType("一般公共预算基本支出表", (("一般公共预算", "基本支出"), ("基本支出",)),
+              exclude=("财政拨款基本",), columns=(
+        Column("合计", ("小计", "总计"), ("人员经费", "公用经费")), Column("人员经费"),
+        Column("公用经费"))),
+    TableType("财政拨款基本支出表", (("财政拨款基本支出",),), columns=(
+        Column("合计", ("小计", "总计"), ("人员经费", "公用经费")), Column("人员经费"),
+        Column("公用经费"))),
+    TableType("项目支出表", (("项目支出",),), columns=(
+        Column("项目支出合计", ("合计",), _ECON), *(Column(n) for n in _ECON))),
+    TableType("一般公共预算支出表", (("一般公共预算", "支出"),), columns=_SPLIT),
+    TableType("财政拨款支出表", (("财政拨款支出",),), columns=_SPLIT),
+    TableType("支出总表", (("支出",),), columns=_SPLIT),
 )
 
 # Items printed as rows without codes; a row of only such a label is complete.
@@ -96,7 +105,8 @@ def squash(text: str) -> str:
 def classify_table(title: str) -> TableType | None:
     t = squash(title)
     for tt in TABLE_TYPES:
-        if any(all(w in t for w in words) for words in tt.title_words):
+        if any(all(w in t for w in words) and (len(words) > 1 or not any(x in t for x in tt.exclude))
+               for words in tt.title_words):
             return tt
     return None
 

@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS files (sha256 TEXT PRIMARY KEY, doc_id TEXT, name TEX
 CREATE TABLE IF NOT EXISTS tables (doc_id TEXT, number TEXT, title TEXT, unit TEXT,
   page INTEGER, columns TEXT, table_type TEXT, empty INTEGER);
 CREATE TABLE IF NOT EXISTS facts (doc_id TEXT, tbl TEXT, code TEXT, row TEXT, col TEXT,
-  value TEXT, unit TEXT, page INTEGER, quote TEXT, table_type TEXT, section TEXT);
+  value TEXT, unit TEXT, page INTEGER, quote TEXT, table_type TEXT, section TEXT, source TEXT);
 CREATE TABLE IF NOT EXISTS chunks (chunk_id TEXT PRIMARY KEY, doc_id TEXT, kind TEXT,
   text TEXT, page INTEGER, tbl TEXT, meta TEXT);
 CREATE TABLE IF NOT EXISTS findings (doc_id TEXT, kind TEXT, ok INTEGER, message TEXT,
@@ -32,6 +32,11 @@ CREATE TABLE IF NOT EXISTS findings (doc_id TEXT, kind TEXT, ok INTEGER, message
 CREATE INDEX IF NOT EXISTS facts_doc ON facts(doc_id);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 """
+
+
+# Prose is embedded; a table row is found through its typed facts and BM25, so its
+# vector would cost ingest time (nine rows in ten of a PDF's chunks) for no answer.
+EMBEDDED = ("prose",)
 
 
 class VectorIndex(Protocol):
@@ -48,6 +53,9 @@ class Store:
             data_dir.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(data_dir / "budgetqa.sqlite", check_same_thread=False)
             self.db.executescript(SCHEMA)
+            columns = {r[1] for r in self.db.execute("PRAGMA table_info(facts)")}
+            if "source" not in columns:  # a data dir written before facts named their file
+                self.db.execute("ALTER TABLE facts ADD COLUMN source TEXT")
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"the data dir {data_dir} cannot be used: {exc}") from exc
         self.vectors = vectors
@@ -83,9 +91,9 @@ class Store:
             db.executemany("INSERT INTO tables VALUES (?,?,?,?,?,?,?,?)",
                            [(t.doc_id, t.number, t.title, t.unit, t.page, json.dumps(t.columns,
                              ensure_ascii=False), t.table_type, int(t.empty)) for t in tables])
-            db.executemany("INSERT INTO facts VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            db.executemany("INSERT INTO facts VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                            [(f.doc_id, f.table, f.code, f.row, f.column, str(f.value), f.unit,
-                             f.page, f.quote, f.table_type, f.section) for f in facts])
+                             f.page, f.quote, f.table_type, f.section, f.source) for f in facts])
             db.executemany("INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?,?)",
                            [(c.chunk_id, c.doc_id, c.kind, c.text, c.page, c.table,
                              json.dumps(c.meta, ensure_ascii=False)) for c in chunks])
@@ -93,7 +101,7 @@ class Store:
                            [(f.doc_id, f.check, int(f.ok), f.message, f.page, f.table)
                             for f in findings])
             if self.vectors is not None:
-                self.vectors.upsert([c for c in chunks if c.chunk_id not in old])
+                self.vectors.upsert([c for c in chunks if c.chunk_id not in old and c.kind in EMBEDDED])
         if self.vectors is not None and old - new_ids:
             self.vectors.delete(sorted(old - new_ids))
 
@@ -114,12 +122,12 @@ class Store:
         return [Document(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8] or "") for r in rows]
 
     def facts(self, doc_id: str | None = None) -> list[Fact]:
-        sql = ("SELECT doc_id, tbl, code, row, col, value, unit, page, quote, table_type, section "
-               "FROM facts")
+        sql = ("SELECT doc_id, tbl, code, row, col, value, unit, page, quote, table_type, section, "
+               "source FROM facts")
         rows = self.db.execute(sql + " WHERE doc_id=?", (doc_id,)) if doc_id else \
             self.db.execute(sql)
         return [Fact(r[0], r[1], r[2], r[3], r[4], Decimal(r[5]), r[6], r[7], r[8], r[9] or "",
-                     r[10] or "") for r in rows]
+                     r[10] or "", r[11] or "") for r in rows]
 
     def tables(self, doc_id: str | None = None) -> list[Table]:
         sql = "SELECT doc_id, number, title, unit, page, columns, table_type, empty FROM tables"
@@ -139,6 +147,14 @@ class Store:
         rows = self.db.execute(sql + " WHERE doc_id=?", (doc_id,)) if doc_id else \
             self.db.execute(sql)
         return [Finding(r[0], r[1], bool(r[2]), r[3], r[4], r[5]) for r in rows]
+
+    def document(self, doc_id: str) -> Document | None:
+        return next((d for d in self.documents() if d.doc_id == doc_id), None)
+
+    def file_rows(self, doc_id: str) -> list[tuple[str, str]]:
+        """(sha256, name) of the files a document was read from."""
+        return [(r[0], r[1]) for r in self.db.execute(
+            "SELECT sha256, name FROM files WHERE doc_id=? ORDER BY name", (doc_id,))]
 
     def files(self, doc_id: str) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT name FROM files WHERE doc_id=? ORDER BY name",

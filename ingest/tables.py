@@ -31,6 +31,8 @@ class RawRow:
     page: int
     quote: str
     side: str = ""  # two-sided tables: 收入 | 支出
+    placed: dict[tuple[str, ...], Decimal] | None = None  # PDFs: header path → value, blanks absent
+    columns: tuple[tuple[str, ...], ...] = ()  # PDFs: the header paths of the row's section
 
 
 @dataclass
@@ -44,6 +46,7 @@ class RawTable:
     rows: list[RawRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     pages: set[int] = field(default_factory=set)
+    transposed: bool = False  # one unlabeled row: the header names the items ("三公" tables)
 
     @property
     def empty(self) -> bool:

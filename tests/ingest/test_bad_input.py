@@ -55,18 +55,26 @@ def test_small_pdf_disclosure_is_ingested(tmp_path: Path) -> None:
     path = tmp_path / "tiny.pdf"
     c = canvas.Canvas(str(path))
     c.setFont("STSong-Light", 11)
-    lines = ["测试县卫生局2024年部门预算公开", "表 3", "部门支出总体情况表",
-             "编制单位：测试县卫生局 单位：万元", "科目 合计 基本支出 项目支出",
-             "210 卫生健康支出 120.50 100.00 20.50", "210 01 卫生健康管理事务 120.50 100.00 20.50",
-             "合计 120.50 100.00 20.50"]
-    for i, line in enumerate(lines):
-        c.drawString(50, 800 - 20 * i, line)
+    for y, text in ((800, "测试县卫生局2024年部门预算公开"), (770, "表 3 部门支出总体情况表"),
+                    (750, "编制单位：测试县卫生局")):
+        c.drawString(50, y, text)
+    c.drawRightString(540, 750, "单位：万元")
+    rows = [("科目", "合计", "基本支出", "项目支出"),
+            ("210 卫生健康支出", "120.50", "100.00", "20.50"),
+            ("21001 卫生健康管理事务", "120.50", "100.00", "20.50"),
+            ("合计", "120.50", "100.00", "")]
+    for i, (label, *cells) in enumerate(rows):
+        y = 720 - 20 * i
+        c.drawString(50, y, label)
+        for x, cell in zip((380, 460, 540), cells, strict=True):
+            c.drawRightString(x, y, cell)
     c.save()
     store = Store(tmp_path / "data")
     [result] = ingest_paths([path], store)
     assert not result.error, result.error
     values = {(f.code, f.column): f.value for f in store.facts()}
     assert str(values[("21001", "项目支出")]) == "20.50"
+    assert ("合计", "项目支出") not in {(f.row, f.column) for f in store.facts()}  # a blank cell stays blank
     assert store.documents()[0].unit == "测试县卫生局"
 
 
