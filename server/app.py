@@ -1,111 +1,129 @@
-"""The FastAPI app: chat API, health, documents; built by create_app(settings)."""
+"""The FastAPI app, built by create_app(settings): the web chat, the staff console and
+the API behind them. Errors are mapped to HTTP codes here, in one place."""
 
+from __future__ import annotations
 
-import threading
-import uuid
-from collections import OrderedDict
-from typing import Annotated
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ingest.errors import BudgetQAError, QuestionError, StoreError
 from ingest.settings import Settings
-from qa.engine import Conversation, Engine
-from server.schemas import ChatRequest, ChatResponse, Health
+from qa.engine import Engine
+from server import chat, documents, openai_compat
+from server.deps import EngineDep, Services
+from server.schemas import Health
+from server.settings import ServerSettings, server_settings
 
-MAX_CONVERSATIONS = 1000
-
-PAGE = """<!doctype html><html lang="zh"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><title>预算问答</title></head>
-<body><main><h1>预算公开问答</h1><form id="f"><label for="q">问题</label>
-<input id="q" maxlength="500" autocomplete="off"><button>提问</button></form>
-<div id="out" aria-live="polite"></div></main>
-<script>
-const out=document.getElementById('out');let cid=null;
-document.getElementById('f').onsubmit=async e=>{e.preventDefault();
-const q=document.getElementById('q').value;const r=await fetch('/api/chat',{method:'POST',
-headers:{'Content-Type':'application/json'},body:JSON.stringify({message:q,conversation_id:cid})});
-const j=await r.json();cid=j.conversation_id||cid;const p=document.createElement('p');
-p.textContent=(j.answer||j.detail||'出错了');out.appendChild(p);};
-</script></body></html>"""
-
-
-class Conversations:
-    """Server-side conversations, bounded: the oldest are dropped first."""
-
-    def __init__(self, limit: int = MAX_CONVERSATIONS) -> None:
-        self.limit = limit
-        self._items: OrderedDict[str, Conversation] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, cid: str | None) -> tuple[str, Conversation]:
-        with self._lock:
-            if cid and cid in self._items:
-                self._items.move_to_end(cid)
-                return cid, self._items[cid]
-            cid = uuid.uuid4().hex
-            self._items[cid] = Conversation()
-            while len(self._items) > self.limit:
-                self._items.popitem(last=False)
-            return cid, self._items[cid]
+STATIC = Path(__file__).resolve().parent / "static"
+MAX_BODY = 1024 * 1024  # any request but an upload
+UPLOAD_OVERHEAD = 64 * 1024  # multipart boundaries and headers around the file
+# The pages load only their own files; no inline script, nothing from elsewhere.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                               "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+    config = server_settings(settings)
     app = FastAPI(title="budget-qa", description="预算/决算公开问答：每个数字都有出处")
-    state: dict[str, Engine] = {}
-    conversations = Conversations()
+    app.state.services = Services(config, (lambda: engine) if engine is not None
+                                  else lambda: _open_engine(config))
+    app.add_middleware(BodyLimit, upload_limit=config.max_upload_bytes + UPLOAD_OVERHEAD)
+    _add_error_handlers(app)
+    app.include_router(chat.router)
+    app.include_router(documents.router)
+    app.include_router(openai_compat.router)
 
-    def get_engine() -> Engine:
-        if "engine" not in state:
-            if engine is not None:
-                state["engine"] = engine
-            else:
-                from ingest import open_store
-
-                store = open_store(settings)
-                state["engine"] = Engine(store, store.vectors)
-        return state["engine"]
-
-    EngineDep = Annotated[Engine, Depends(get_engine)]
-
-    @app.exception_handler(BudgetQAError)
-    async def budget_error(_: Request, exc: BudgetQAError) -> JSONResponse:
-        code = 503 if isinstance(exc, StoreError) else 422 if isinstance(exc, QuestionError) \
-            else 400
-        return JSONResponse({"detail": str(exc)}, status_code=code)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        msgs = "; ".join(f"{'.'.join(str(x) for x in e['loc'][1:])}: {e['msg']}"
-                         for e in exc.errors())
-        return JSONResponse({"detail": f"请求无效：{msgs}"}, status_code=422)
-
-    @app.exception_handler(Exception)
-    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": "服务器内部错误，请稍后再试"}, status_code=500)
-
-    @app.get("/api/health")
+    @app.get("/api/health", tags=["health"])
     def health(engine: EngineDep) -> Health:
         return Health(status="ok", documents=len(engine.documents),
                       facts=len(engine.table_facts) + len(engine.prose_facts))
 
-    @app.post("/api/chat")
-    def chat(req: ChatRequest, engine: EngineDep) -> ChatResponse:
-        if not req.message.strip():
-            raise QuestionError("问题不能为空")
-        cid, conv = conversations.get(req.conversation_id)
-        reply = engine.answer(req.message.strip(), conv)
-        return ChatResponse(**reply.to_json(), conversation_id=cid)
+    @app.get("/", include_in_schema=False)
+    def chat_page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers=PAGE_HEADERS)
 
-    @app.get("/api/documents")
-    def documents(engine: EngineDep) -> list[dict[str, object]]:
-        return [{"doc_id": d.doc_id, "title": d.title, "unit": d.unit, "year": d.year,
-                 "kind": d.kind, "pages": d.pages} for d in engine.documents]
+    @app.get("/console", include_in_schema=False)
+    def console_page() -> FileResponse:
+        return FileResponse(STATIC / "console.html", headers=PAGE_HEADERS)
 
-    @app.get("/", response_class=HTMLResponse)
-    def page() -> str:
-        return PAGE
-
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def _open_engine(settings: ServerSettings) -> Engine:
+    from ingest import open_store
+
+    store = open_store(settings)
+    return Engine(store, store.vectors)
+
+
+def _error(request: Request, status: int, message: str,
+           headers: Mapping[str, str] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"detail": message}
+    if request.url.path.startswith("/v1/"):  # what OpenAI clients look for
+        body["error"] = {"message": message, "type": "invalid_request_error", "code": status}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(BudgetQAError)
+    async def budget_error(request: Request, exc: BudgetQAError) -> JSONResponse:
+        code = 503 if isinstance(exc, StoreError) else 422 if isinstance(exc, QuestionError) else 400
+        return _error(request, code, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        msgs = "; ".join(f"{'.'.join(str(x) for x in e['loc'][1:]) or e['loc'][0]}: {e['msg']}"
+                         for e in exc.errors())
+        return _error(request, 422, f"请求无效：{msgs}")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(request, exc.status_code, str(exc.detail), exc.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return _error(request, 500, "服务器内部错误，请稍后再试")
+
+
+class BodyLimit:
+    """Refuses a request body over the limit before it is read: by its Content-Length,
+    or, for a chunked body, as soon as the bytes received pass the limit."""
+
+    def __init__(self, app: ASGIApp, upload_limit: int) -> None:
+        self.app, self.upload_limit = app, upload_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.upload_limit if scope["path"] == "/api/documents" else MAX_BODY
+        length = dict(scope["headers"]).get(b"content-length", b"")
+        if length.isdigit() and int(length) > limit:
+            response = JSONResponse({"detail": f"请求太大：上限 {limit // 1024 // 1024 or 1} MB"},
+                                    status_code=413)
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise HTTPException(413, f"请求太大：上限 {limit // 1024 // 1024 or 1} MB")
+            return message
+
+        await self.app(scope, counted, send)

@@ -12,6 +12,24 @@ from qa.engine import MAX_QUESTION_CHARS
 class ChatRequest(BaseModel):
     message: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="the user's question")
     conversation_id: str | None = Field(default=None, max_length=64)
+    doc_id: str | None = Field(default=None, max_length=64,
+                               description="fix the conversation to this document (the picker)")
+
+
+class ChartItem(BaseModel):
+    label: str
+    value: str = Field(description="a decimal, as a string")
+
+
+class Chart(BaseModel):
+    """A breakdown the reply's figure belongs to, drawn as bars by the page."""
+
+    title: str
+    unit: str
+    table: str
+    column: str
+    page: int | None
+    items: list[ChartItem]
 
 
 class ChatResponse(BaseModel):
@@ -22,9 +40,64 @@ class ChatResponse(BaseModel):
     calculation: dict[str, Any] | None
     candidates: list[str] = []
     conversation_id: str
+    chart: Chart | None = None
 
 
 class Health(BaseModel):
     status: str
     documents: int
     facts: int
+
+
+class DocumentInfo(BaseModel):
+    doc_id: str
+    title: str
+    unit: str
+    year: int | None
+    kind: str
+    pages: int
+    region: str
+    sources: list[str]
+    facts: int
+
+
+class FactOut(BaseModel):
+    doc_id: str
+    document: str
+    source: str = Field(description="the file the fact was read from, where known")
+    table: str
+    table_type: str
+    code: str | None
+    row: str
+    column: str
+    value: str = Field(description="a decimal, as a string")
+    unit: str
+    page: int | None
+    quote: str
+
+
+class FindingOut(BaseModel):
+    check: str
+    ok: bool
+    message: str
+    page: int | None
+    table: str | None
+
+
+class UploadResult(BaseModel):
+    file: str
+    doc_id: str
+    title: str
+    unchanged: bool = Field(description="the same file was ingested before")
+    tables: int
+    tables_by_type: dict[str, int]
+    facts: int
+    chunks: int
+    findings: int
+    problems: int
+    seconds: float
+
+
+class Deleted(BaseModel):
+    doc_id: str
+    deleted: bool

@@ -1,0 +1,81 @@
+"""The chat API: one reply as JSON, or the same reply streamed as Server-Sent Events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import StreamingResponse
+
+from ingest.errors import QuestionError
+from server.charts import build_chart
+from server.deps import RateLimited, Services, ServicesDep
+from server.schemas import ChatRequest, ChatResponse
+
+router = APIRouter(prefix="/api/chat", tags=["chat"], dependencies=[RateLimited])
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+STOPS = "，。；：！？,;\n"
+PIECE_CHARS = 24
+
+
+def answer_chat(req: ChatRequest, services: Services) -> ChatResponse:
+    question = req.message.strip()
+    if not question:
+        raise QuestionError("问题不能为空")
+    engine = services.engine()
+    if req.doc_id and req.doc_id not in engine.by_id:
+        raise HTTPException(404, f"没有这份文件：{req.doc_id}")
+    cid, conv = services.conversations.get(req.conversation_id)
+    if req.doc_id:
+        conv.doc_ids = [req.doc_id]
+    reply = engine.answer(question, conv)
+    doc_id = reply.citations[0].doc_id if reply.citations else None
+    chart = build_chart(reply, services.table_facts(doc_id)) if doc_id else None
+    return ChatResponse(**reply.to_json(), conversation_id=cid, chart=chart)
+
+
+@router.post("")
+def chat(req: ChatRequest, services: ServicesDep) -> ChatResponse:
+    """Answer one turn; pass the returned `conversation_id` for follow-up questions."""
+    return answer_chat(req, services)
+
+
+@router.post("/stream", response_class=StreamingResponse,
+             responses={200: {"content": {"text/event-stream": {}},
+                              "description": "`delta` events with pieces of the answer text, "
+                                             "then one `reply` event with the whole reply"}})
+def chat_stream(req: ChatRequest, services: ServicesDep) -> StreamingResponse:
+    """The reply as Server-Sent Events: `event: delta` `{"text"}` pieces, then
+    `event: reply` carrying the full reply (citations, calculation, conversation_id)."""
+    response = answer_chat(req, services)  # errors are reported before the stream starts
+
+    def events() -> Iterator[str]:
+        for piece in pieces(response.answer):
+            yield sse({"text": piece}, "delta")
+        yield sse(response.model_dump(mode="json"), "reply")
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+def pieces(text: str) -> list[str]:
+    """The text in short pieces that end at punctuation, never inside a number."""
+    out, start = [], 0
+    for i, ch in enumerate(text):
+        nxt = text[i + 1] if i + 1 < len(text) else ""
+        long = i + 1 - start >= PIECE_CHARS and not (_numeric(ch) and _numeric(nxt))
+        if ch in STOPS or long:
+            out.append(text[start:i + 1])
+            start = i + 1
+    if start < len(text):
+        out.append(text[start:])
+    return out
+
+
+def _numeric(ch: str) -> bool:
+    return ch.isdigit() or ch in ".,"
+
+
+def sse(data: object, event: str | None = None) -> str:
+    head = f"event: {event}\n" if event else ""
+    return f"{head}data: {json.dumps(data, ensure_ascii=False)}\n\n"

@@ -1,0 +1,174 @@
+"""The web chat and the console in a real browser (Debian's chromium, driven by Playwright)
+against the real app served by uvicorn over a data dir with the seed ingested."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from ingest import Store, ingest_paths
+from qa import Engine
+from server.app import create_app
+from server.settings import ServerSettings
+from tests.conftest import SEED
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+TOKEN = "browser-test-token"
+SHARE = "人员经费占基本支出的比例是多少？"
+
+
+def _need_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    message = f"{CHROMIUM} is missing: apt-get install chromium (the browser tests need it)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    _need_chromium()
+    data_dir = tmp_path_factory.mktemp("web-data")
+    store = Store(data_dir)
+    [result] = ingest_paths([SEED], store)
+    assert not result.error
+    app = create_app(ServerSettings(data_dir=data_dir, admin_token=TOKEN, rate_limit_per_minute=0),
+                     engine=Engine(store, None))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(base_url: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+def _screenshot_path(tmp_path: Path) -> Path:
+    return Path(os.environ.get("BUDGETQA_SCREENSHOT") or tmp_path / "chat.png")
+
+
+def test_ask_see_the_streamed_answer_and_expand_a_citation(
+        browser, base_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1000, "height": 1300}, locale="zh-CN")
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(base_url + "/")
+    expect(page.locator("#doc")).not_to_have_value("")  # the only document is chosen
+    expect(page.locator("#suggestions button").first).to_be_visible()
+
+    page.get_by_label("您的问题").fill("卫生健康支出是多少？")
+    page.keyboard.press("Enter")
+    first = page.locator(".turn").nth(0)
+    expect(first).to_have_attribute("aria-busy", "false", timeout=15_000)
+    expect(first.locator(".answer-text")).to_contain_text("16.91")
+    expect(first.locator(".chart svg rect").first).to_be_visible()
+
+    page.get_by_label("您的问题").fill(SHARE)
+    page.get_by_label("您的问题").press("Enter")
+    turn = page.locator(".turn").nth(1)
+    expect(turn).to_have_attribute("aria-busy", "false", timeout=15_000)
+    expect(turn.locator(".answer-text")).to_contain_text("96.50")
+    expect(turn.locator(".calc .formula")).to_contain_text("297.64 / 308.44 * 100")
+    expect(turn.locator(".calc .operands li")).to_have_count(2)
+    chip = turn.locator("button.chip").first
+    expect(chip).to_contain_text("表6")
+    expect(chip).to_have_attribute("aria-expanded", "false")
+    chip.click()
+    expect(chip).to_have_attribute("aria-expanded", "true")
+    quote = turn.locator(".quote").first
+    expect(quote).to_be_visible()
+    expect(quote).to_contain_text("308.44")
+    expect(quote).to_contain_text("第7页")
+    expect(quote).to_contain_text("和静县社会保险中心")
+
+    shot = _screenshot_path(tmp_path)
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    assert not errors, errors
+    page.close()
+
+
+def test_user_text_is_shown_as_text_never_as_markup(browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    page = browser.new_page()
+    page.goto(base_url + "/")
+    attack = '<img src=x onerror="document.title=\'pwned\'">三公经费是多少？'
+    page.get_by_label("您的问题").fill(attack)
+    page.get_by_label("您的问题").press("Enter")
+    expect(page.locator(".turn")).to_have_attribute("aria-busy", "false", timeout=15_000)
+    expect(page.locator(".turn .question")).to_have_text(attack)
+    assert page.locator(".log img").count() == 0 and page.title() != "pwned"
+    page.close()
+
+
+def test_the_chat_fits_a_phone_screen(browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 375, "height": 700}, is_mobile=True, has_touch=True)
+    page.goto(base_url + "/")
+    page.get_by_label("您的问题").fill("社会保障和就业支出是多少？")
+    page.get_by_role("button", name="提问").tap()
+    expect(page.locator(".turn")).to_have_attribute("aria-busy", "false", timeout=15_000)
+    expect(page.locator(".turn .answer-text")).to_contain_text("345.12")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page is {overflow}px wider than the phone"
+    page.close()
+
+
+def test_console_lists_documents_with_audit_and_facts(browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    page = browser.new_page()
+    page.goto(base_url + "/console")
+    page.get_by_label("令牌（服务器的 BUDGETQA_ADMIN_TOKEN）").fill(TOKEN)
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator("#auth-state")).to_contain_text("已保存")
+    assert page.evaluate("sessionStorage.getItem('budgetqa-admin-token')") == TOKEN
+    expect(page.locator("#docs tbody tr")).to_have_count(1)
+    page.get_by_role("button", name="审计与数据").click()
+    expect(page.locator("#audit li.problem").first).to_be_visible()
+    expect(page.locator("#facts tbody tr").first).to_be_visible()
+    page.get_by_label("筛选").fill("2101103")
+    expect(page.locator("#facts tbody tr").first).to_contain_text("4.62")
+    assert page.locator("#csv").get_attribute("href").endswith("/facts?format=csv")
+
+    bad = page.locator("#files")
+    bad.set_input_files(files=[{"name": "fake.pdf", "mimeType": "application/pdf",
+                                "buffer": b"%PDF-1.4 garbage"}])
+    page.get_by_role("button", name="导入").click()
+    expect(page.locator("#uploads li.failed")).to_contain_text("未导入")
+    expect(page.locator("#docs tbody tr")).to_have_count(1)
+    page.close()
