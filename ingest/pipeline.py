@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from ingest.errors import IngestError, NotADisclosure
 from ingest.facts import code_names, placed_facts, table_facts, zero_funds
 from ingest.grid import find_grid_tables, is_pdf
 from ingest.identify import Identity, identify, unit_key
-from ingest.model import Document, content_id
+from ingest.model import Document, Page, content_id
 from ingest.prose import paragraphs, prose_facts
 from ingest.read import file_sha256, read_pages
 from ingest.store import Store
@@ -87,7 +88,7 @@ def _ingest(path: Path, sha: str, store: Store, result: FileResult) -> None:
     ident = identify(pages, path.name)
     raw_tables, prose_lines = find_grid_tables(pages) if is_pdf(pages) else find_tables(pages)
     raw_tables = [t for t in raw_tables if t.table_type is not None]
-    paras = paragraphs(prose_lines)
+    paras = paragraphs([(page, line) for page, line in prose_lines if page not in _contents_pages(pages)])
     doc_id = content_id(unit_key(ident.unit), ident.year, ident.kind)
     pfacts = prose_facts(doc_id, paras, ident.unit)
     if not raw_tables and not pfacts:
@@ -128,6 +129,16 @@ def _ingest(path: Path, sha: str, store: Store, result: FileResult) -> None:
     result.facts, result.chunks = len(facts), len(chunks)
     result.findings = len(findings)
     result.problems = sum(1 for f in findings if not f.ok)
+
+
+def _contents_pages(pages: list[Page]) -> set[int]:
+    """Pages that are a table of contents: their headings would answer every question."""
+    out = set()
+    for p in pages:
+        lines = [re.sub(r"\s+", "", x) for x in p.text.split("\n") if x.strip()]
+        if any(x in ("目录", "目次") for x in lines[:3]):
+            out.add(p.number)
+    return out
 
 
 def _merged(earlier: Document, new: Document, ident: Identity) -> Document:

@@ -21,10 +21,15 @@ FIGURE = re.compile(
     r"(?P<unit>万元|亿元|元|%|％|平方米|人|辆|台|个|套|项|名|家|户|处|万(?![\u4e00-\u9fff]))?"
 )
 COUNT_SUBJECT = re.compile(r"(编制数|编制|人数|实有人数)$")
-CHANGE = re.compile(r"(比上年(?:度)?(?:预算|决算)?(?:数)?)?(增加|减少|增长|下降|上升|降低|持平)了?$")
+CHANGE = re.compile(r"((?:比|较)(?:上年|上一年|20\d\d年)(?:度)?(?:预算|决算)?(?:执行)?(?:数)?)?(增加|减少|增长|下降|上升|降低|持平)了?$")
+# Words that compare rather than name: "与上年相比增加 …" keeps the sentence before's subject.
+COMPARE = re.compile(r"^(与|和|同|较|比)(上年|上一年|去年|20\d\d年)度?(预算|决算)?(执行)?数?(相比|比较)?")
+# A clause that names only the measure: "年初预算为 1560.05 万元，支出决算为 1511.89 万元".
+MEASURE_ONLY = (("年初预算", "年初预算数"), ("调整预算", "调整预算数"), ("全年预算", "全年预算数"),
+                ("支出决算", "决算数"), ("决算", "决算数"), ("预算执行", "执行数"), ("执行数", "执行数"))
 SHARE = re.compile(r"占(?:比)?(?:[\u4e00-\u9fff“”\"]{0,20}(?:的)?(?:比重|比例))?$")
 FILLER = re.compile(
-    r"^(其中|包括|主要包括|合计|共计|共|全年|本年度?|当年|截至\d{4}年底|"
+    r"^(其中|包括|主要包括|合计|共计|共|全年|本年度?|当年|截至\d{4}年底|本部门|本单位|我单位|"
     r"\d{4}年度?|，|：|:|、|的|为)+|(预算数为|预算数|预算为|数为|为|是|共计|合计|约)+$"
 )
 MONEY_DEFAULT = "万元"
@@ -88,15 +93,21 @@ def prose_facts(doc_id: str, paras: list[Paragraph], unit: str = "") -> list[Fac
     for para in paras:
         if para.heading:
             continue
+        subject = ""  # carried from sentence to sentence within a paragraph
         for sentence in re.split(r"(?<=[。；])", para.text):
-            facts.extend(_sentence_facts(doc_id, sentence.strip(), para, unit))
+            found, subject = _sentence_facts(doc_id, sentence.strip(), para, unit, subject)
+            facts.extend(found)
     return facts
 
 
-def _sentence_facts(doc_id: str, sentence: str, para: Paragraph, issuer: str) -> list[Fact]:
+def _sentence_facts(doc_id: str, sentence: str, para: Paragraph, issuer: str,
+                    carried: str) -> tuple[list[Fact], str]:
     out: list[Fact] = []
     subject = ""
     clause_start = 0
+    items = re.findall(r"([^（）()，。；：]+)[（(]项[)）]", squash(sentence))
+    if items:  # "…财政事务（款）行政运行（项）。主要用于…年初预算为 …": the item is the subject
+        carried = ITEM.sub("", re.sub(r"^\d+[、.．]", "", items[-1]))
     for m in FIGURE.finditer(sentence):
         num, unit = m.group("num"), m.group("unit") or ""
         before = sentence[:m.start()]
@@ -116,14 +127,14 @@ def _sentence_facts(doc_id: str, sentence: str, para: Paragraph, issuer: str) ->
         if own_subject:
             subject = own_subject
         elif not subject:
-            subject = _subject(_drop_issuer(_previous_clause(before, clause_start), issuer))
+            subject = _subject(_drop_issuer(_previous_clause(before, clause_start), issuer)) or carried
         if not subject:
             continue
         value = Decimal(num.replace(",", ""))
         out.append(Fact(doc_id, "正文", None, subject, measure, value, unit, para.page,
                         sentence, "正文", para.section))
         clause_start = m.end()
-    return out
+    return out, subject or carried
 
 
 def _not_a_figure(before: str, after: str, num: str, unit: str) -> bool:
@@ -148,7 +159,12 @@ def _implied_unit(clause: str, num: str) -> str:
 
 def _measure(clause: str, unit: str) -> tuple[str, str]:
     """What the figure measures, and the subject the clause itself names (may be empty)."""
-    text = squash(clause)
+    text = COMPARE.sub("", squash(clause))
+    if unit in ("元", "万元", "亿元"):
+        bare = re.sub(r"(数)?(为|是|共计|合计)?$", "", text)
+        for word, measure in MEASURE_ONLY:
+            if bare == word:
+                return measure, ""
     if unit == "%":
         m = SHARE.search(text)
         if m:
@@ -173,10 +189,11 @@ def _subject(text: str) -> str:
     if levels:
         return ITEM.sub("", levels[-1])
     text = ITEM.sub("", text)
+    text = re.sub(r"[（(][^（）()]*[)）]$", "", text)  # "政府采购金额（以合同签订为准）"
     prev = None
     while prev != text:
         prev = text
-        text = FILLER.sub("", text)
+        text = FILLER.sub("", COMPARE.sub("", text))
     return text[-40:]
 
 

@@ -10,10 +10,10 @@ from ingest.model import Document, Fact
 from ingest.store import Store, VectorIndex
 from qa import calc
 from qa.calc import Calculation, CalculationError, Operand
-from qa.match import match_columns, match_prose, match_rows
+from qa.match import Match, match_columns, match_prose, match_rows
 from qa.reply import Citation, Reply
-from qa.retrieve import HybridRetriever
-from qa.scope import resolve_scope
+from qa.retrieve import HybridRetriever, tokens
+from qa.scope import resolve_scope, unit_matches, unit_mentions
 from qa.understand import Intent, understand
 
 AMOUNT_MEASURES = ("金额", "数量", "价值", "比例")
@@ -75,6 +75,9 @@ class Engine:
     def _dispatch(self, question: str, intent: Intent, doc: Document, conv: Conversation) -> Reply:
         tf, pf = self._by_doc.get(doc.doc_id, ([], []))
         subjects = [s for s in intent.subjects if s] or conv.subjects[-1:]
+        if intent.op == "lookup" and subjects and conv.subjects and REFER.match(re.sub(r"\s+", "", question)) \
+                and self._only_column(subjects[0]):
+            subjects = [conv.subjects[-1] + subjects[0]]  # "这里面项目支出有多少": the last row, this column
         if intent.op == "text":
             return self._text(question, doc)
         try:
@@ -99,17 +102,28 @@ class Engine:
             return Reply(question, f"无法计算：{exc}", "not_found")
         return self._lookup(question, intent, subjects, tf, pf, doc, conv)
 
+    def _only_column(self, phrase: str) -> bool:
+        """"这里面项目支出有多少": a column of the row the conversation is on."""
+        text = re.sub(r"(有|是|为|安排了?|预算)$", "", REFER.sub("", re.sub(r"\s+", "", phrase)))
+        return text in self.columns and text not in ("合计", "总计", "金额")
+
     # --- finding figures -------------------------------------------------------------
     def _find(self, phrase: str, tf: list[Fact], pf: list[Fact],
               unit: str | None = None) -> Fact | None:
+        rows: list[Match] = []
         if unit in (None, "元", "万元", "亿元"):
             rows = match_rows(phrase, tf, self.columns) or match_columns(phrase, tf, self.columns)
-            if rows:
-                return rows[0].fact
-        prose = match_prose(phrase, pf, AMOUNT_MEASURES, unit)
+        prose = match_prose(phrase, pf, AMOUNT_MEASURES, unit, strict=True)
         if "价值" in phrase:
             prose = [p for p in prose if p[1].column == "价值"] or prose
-        return prose[0][1] if prose else None
+        if rows and not rows[0].loose and (not prose or rows[0].score >= int(prose[0][0])):
+            return rows[0].fact  # a table row named as well as the prose names it wins
+        if prose:
+            return prose[0][1]
+        if rows:
+            return rows[0].fact
+        loose = match_prose(phrase, pf, AMOUNT_MEASURES, unit)
+        return loose[0][1] if loose else None
 
     def _operand(self, phrase: str, tf: list[Fact], pf: list[Fact]) -> Operand | None:
         f = self._find(phrase, tf, pf, "万元")
@@ -142,7 +156,12 @@ class Engine:
                 return stated_reply(question, stated, self._cite(stated))
         a = self._operand(first, tf, pf)
         unit = "人" if intent.op == "per_unit" else None
-        fb = self._find(second, tf, pf, unit)
+        measure = measure_named(second)
+        if measure:  # "…的支出决算比年初预算少多少": the same subject's other measure
+            hits = match_prose(first, pf, (measure,))
+            fb = hits[0][1] if hits else None
+        else:
+            fb = self._find(second, tf, pf, unit)
         b = _operand(fb) if fb else None
         if a is None or b is None:
             return self._not_found(question, [first, second], doc)
@@ -209,12 +228,31 @@ class Engine:
         return self._not_found(question, subjects, doc)
 
     def _text(self, question: str, doc: Document) -> Reply:
-        hits = self.retriever.search(question, k=3, doc_ids=[doc.doc_id], kind="prose")
+        """The sentences of the best passages that answer the question, quoted."""
+        asked = _strip_scope(question, doc)
+        hits = self.retriever.search(asked, k=6, doc_ids=[doc.doc_id], kind="prose")
         if not hits:
             return Reply(question, "文件中没有找到能回答这个问题的内容。", "not_found")
-        best = hits[0]
-        cite = Citation(doc.doc_id, doc.title, best.page, None, best.text[:200])
-        return Reply(question, f"{best.text}（{doc.title}，第{best.page}页）", "answered", (cite,))
+        scored = []
+        for rank, c in enumerate(hits):
+            sents = _sentences(c.text)
+            for k, sent in enumerate(sents):
+                score = _overlap(asked, sent) + _cue(asked, sent) + (1.0 if rank == 0 else 0.0)
+                end = k
+                if not _cue(asked, sent) and k + 1 < len(sents) and CUE_START.match(sents[k + 1]) \
+                        and _cue(asked, sents[k + 1]):
+                    score, end = score + _cue(asked, sents[k + 1]), k + 1  # "…增长13.11%。主要原因是…"
+                start = k - 1 if k > 0 and CUE_START.match(sent) else k
+                while end + 1 < len(sents) and (
+                        (LIST_ASKED.search(asked) and len("".join(sents[start:end + 2])) < 400)
+                        or not NEW_ITEM.match(sents[end + 1]) and (
+                            len("".join(sents[start:end + 1])) < 40
+                            or (_cue(asked, sents[end]) and end == k + 1 and len(sents[end + 1]) < 200))):
+                    end += 1  # a heading, a list or a bare reason carries on into its next sentences
+                scored.append((score, -rank, -k, "".join(sents[start:end + 1]), c))
+        _, _, _, quote, chunk = max(scored, key=lambda x: x[:3])
+        cite = Citation(doc.doc_id, doc.title, chunk.page, None, quote[:300])
+        return Reply(question, f"{quote}（{doc.title}，第{chunk.page}页）", "answered", (cite,))
 
     # --- replies -----------------------------------------------------------------------
     def _computed(self, question: str, c: Calculation, doc: Document, conv: Conversation,
@@ -240,6 +278,44 @@ class Engine:
         doc = self.by_id.get(f.doc_id)
         table = None if f.table == "正文" else f.table
         return Citation(f.doc_id, doc.title if doc else "", f.page, table, f.quote)
+
+
+LIST_ASKED = re.compile(r"哪些|哪几|包括什么|职能|职责")
+NEW_ITEM = re.compile(r"^(\d+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、)")
+CUE_START = re.compile(r"^(主要原因|主要用于|用于|其中|具体|原因是|这是由于|由于)")
+CUES = ((re.compile(r"为什么|为何|原因"), re.compile(r"原因|由于|因为|主要是")),
+        (re.compile(r"用于|用在|用途|方面|干什么|做什么"), re.compile(r"用于|用在")),
+        (re.compile(r"哪些|包括|哪几"), re.compile(r"包括|主要有|加挂|分别")),
+        (re.compile(r"职能|职责"), re.compile(r"职责|负责|职能")))
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[。；！？])", text) if s.strip()]
+
+
+def _overlap(question: str, sentence: str) -> float:
+    words = {w for w in tokens(question) if len(w) > 1 and not re.fullmatch(r"\d+年?度?", w)}
+    text = re.sub(r"\s+", "", sentence)
+    return float(sum(len(w) for w in words if w in text))
+
+
+def _cue(question: str, sentence: str) -> float:
+    """4 when the sentence gives what the question asks for: a reason, a use, a list."""
+    return 4.0 if any(a.search(question) and b.search(sentence) for a, b in CUES) else 0.0
+
+
+REFER = re.compile(r"^(这里面|这其中|其中|里面|这中间|它的|其)")
+MEASURE_WORDS = (("年初预算", "年初预算数"), ("调整预算", "调整预算数"), ("预算执行", "执行数"),
+                 ("执行数", "执行数"), ("决算", "决算数"))
+
+
+def measure_named(phrase: str) -> str:
+    """The measure a phrase names and nothing else: "2025年预算执行数" → 执行数."""
+    text = re.sub(r"20\d\d年度?|当年|的|数$", "", re.sub(r"\s+", "", phrase))
+    for word, measure in MEASURE_WORDS:
+        if text in (word, word + "数"):
+            return measure
+    return ""
 
 
 def stated_reply(question: str, f: Fact, cite: Citation) -> Reply:
@@ -268,4 +344,7 @@ def _source(f: Fact) -> str:
 def _strip_scope(question: str, doc: Document) -> str:
     q = re.sub(r"\s+", "", question)
     q = q.replace(doc.unit, "")
+    for mention in unit_mentions(q):
+        if unit_matches(mention, doc.unit):
+            q = q.replace(mention, "")
     return re.sub(r"(20\d\d)年度?", "", q) if doc.year and str(doc.year) in q else q

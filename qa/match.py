@@ -4,7 +4,7 @@ extra words in a question do no harm), by column, by the table's own words."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ingest.model import Fact
 
@@ -20,7 +20,8 @@ SYNONYMS = (
 TOPIC_OF_TYPE = {
     "三公经费表": "三公经费", "一般公共预算基本支出表": "基本支出",
     "结转结余表": "上年结转结余", "一般公共预算支出表": "一般公共预算支出",
-    "收入总表": "收入合计", "支出总表": "支出合计",
+    "收入总表": "收入合计", "支出总表": "支出合计", "政府采购表": "政府采购总额",
+    "机关运行经费表": "机关运行经费",
 }
 # Broader tables first: a question that names no table means the whole budget.
 TABLE_PRIORITY = ("收支总表", "支出总表", "收入总表", "一般公共预算基本支出表", "三公经费表",
@@ -51,17 +52,26 @@ class Match:
     qualifier: int  # characters of the table's title found in the rest of the phrase
     column_fit: int  # 2: column named, 1: default column, 0: another column named
     priority: int
+    alias: bool = False  # matched by the table's topic, not the row's own name
+    loose: bool = False  # matched on the whole question, not on its subject
+
+    @property
+    def score(self) -> float:
+        return self.row_score * self.coverage
 
     @property
     def key(self) -> tuple[float, ...]:
-        return (self.row_score * self.coverage, self.coverage, self.qualifier, self.column_fit,
-                -self.priority)
+        return (self.score, self.coverage, -self.alias, self.qualifier, self.column_fit, -self.priority)
 
 
 def row_names(f: Fact) -> list[str]:
+    """The row's own name, then for a total row the names of the table's topic."""
     names = [norm(f.row)]
-    if f.row in TOTAL_ROWS and f.table_type in TOPIC_OF_TYPE:
-        names.append(TOPIC_OF_TYPE[f.table_type])
+    if f.row in TOTAL_ROWS:
+        if f.table_type in TOPIC_OF_TYPE:
+            names.append(TOPIC_OF_TYPE[f.table_type])
+        if f.table_type.endswith("表") and len(f.table_type) > 6:
+            names.append(f.table_type[:-1])  # 一般公共预算基本支出表 → 一般公共预算基本支出
     return names
 
 
@@ -73,34 +83,56 @@ def expand_synonyms(phrase: str) -> str:
     return out
 
 
+# "一般公共预算基本支出中，津贴补贴": the words before 中/里 say where, the rest what.
+CONTEXT = re.compile(r"^(.+?(?:表|支出|预算|经费|收入|决算|资金|拨款|总额))(?:中|里|里面|当中|之中)[，,]?(.{2,})$")
+
+
+def split_context(phrase: str) -> tuple[str, str]:
+    m = CONTEXT.match(norm(phrase))
+    return (m.group(1), m.group(2)) if m else ("", norm(phrase))
+
+
 def match_rows(phrase: str, facts: list[Fact], columns: set[str]) -> list[Match]:
     """Table facts whose row the phrase names, best first; everyday words only as a fallback."""
-    found = _match_rows(norm(phrase), facts, columns)
-    wider = expand_synonyms(norm(phrase))
-    return found or (_match_rows(wider, facts, columns) if wider != norm(phrase) else [])
+    context, subject = split_context(phrase)
+    found = _match_rows(subject, facts, columns, context)
+    if not found and context:
+        found = [replace(m, loose=True) for m in _match_rows(norm(phrase), facts, columns)]
+    wider = expand_synonyms(subject)
+    return found or (_match_rows(wider, facts, columns, context) if wider != subject else [])
 
 
-def _match_rows(phrase: str, facts: list[Fact], columns: set[str]) -> list[Match]:
+def _match_rows(phrase: str, facts: list[Fact], columns: set[str], context: str = "") -> list[Match]:
     codes = set(re.findall(r"\d{3}(?:\s?\d{2}){1,2}|\d{3}(?=\D|$)", phrase))
     codes = {c.replace(" ", "") for c in codes}
-    named_cols = {c for c in columns if norm(c) in phrase}
+    named_cols = _named_columns(phrase, columns)
     out: list[Match] = []
     for f in facts:
-        best, cov = 0, 0.0
+        best, cov, alias = 0, 0.0, False
         if f.code and f.code in codes:
             best, cov = 50, 1.0
         else:
-            for name in row_names(f):
+            for k, name in enumerate(row_names(f)):
                 if not name:
                     continue
                 size = lcs(phrase, name)
                 c = size / len(name)
                 if size >= 2 and (c >= 0.6 or size >= 6) and size * c > best * cov:
-                    best, cov = size, c
+                    best, cov, alias = size, c, k > 0
         if not best:
             continue
-        out.append(_match(f, best, cov, phrase, named_cols))
+        out.append(replace(_match(f, best, cov, context + phrase, named_cols), alias=alias))
     return sorted(out, key=lambda m: m.key, reverse=True)
+
+
+GENERIC_COLUMNS = ("合计", "总计", "小计", "金额", "预算数")
+
+
+def _named_columns(phrase: str, columns: set[str]) -> set[str]:
+    """Columns the phrase names; "基本支出合计" names 基本支出, not also 合计."""
+    named = {c for c in columns if norm(c) in phrase}
+    specific = {c for c in named if c not in GENERIC_COLUMNS}
+    return {c for c in specific if not any(c != d and c in d for d in specific)} or named
 
 
 def match_columns(phrase: str, facts: list[Fact], columns: set[str]) -> list[Match]:
@@ -136,11 +168,15 @@ def _is_first_column(f: Fact) -> bool:
 
 
 def match_prose(phrase: str, facts: list[Fact], measures: tuple[str, ...],
-                unit: str | None = None) -> list[tuple[float, Fact]]:
-    """Prose facts of the wanted measure whose subject the phrase names, best first."""
-    found = _match_prose(norm(phrase), facts, measures, unit)
-    wider = expand_synonyms(norm(phrase))
-    return found or (_match_prose(wider, facts, measures, unit) if wider != norm(phrase) else [])
+                unit: str | None = None, strict: bool = False) -> list[tuple[float, Fact]]:
+    """Prose facts of the wanted measure whose subject the phrase names, best first;
+    `strict`: only on the phrase's subject, not on the words that say where."""
+    context, subject = split_context(phrase)
+    found = _match_prose(subject, facts, measures, unit)
+    if not found and context and not strict:
+        found = _match_prose(norm(phrase), facts, measures, unit)
+    wider = expand_synonyms(subject)
+    return found or (_match_prose(wider, facts, measures, unit) if wider != subject else [])
 
 
 def _match_prose(phrase: str, facts: list[Fact], measures: tuple[str, ...],

@@ -17,7 +17,7 @@ class Scope:
     named: bool = False  # the question itself named the unit or year
 
 
-def _unit_matches(mention: str, unit: str) -> bool:
+def unit_matches(mention: str, unit: str) -> bool:
     if mention in unit or unit in mention:
         return True
     tail = mention[-2:]
@@ -26,14 +26,18 @@ def _unit_matches(mention: str, unit: str) -> bool:
     return sum(1 for ch in set(mention) if ch in unit) / len(set(mention)) >= 0.75
 
 
+def unit_mentions(q: str) -> list[str]:
+    return [m.group(1) for m in ORG.finditer(q)]
+
+
 def resolve_scope(question: str, docs: list[Document], current: list[str]) -> Scope:
     q = re.sub(r"\s+", "", question)
     years = _scope_years(q)
     doc_years = {d.year for d in docs}
     candidates = list(docs)
     named = False
-    mentions = [m.group(1) for m in ORG.finditer(q)]
-    by_unit = [d for d in docs if any(_unit_matches(m, d.unit) for m in mentions)]
+    mentions = unit_mentions(q)
+    by_unit = [d for d in docs if any(unit_matches(m, d.unit) for m in mentions)]
     if mentions and not by_unit and not _mentions_own_words(mentions, docs):
         return Scope((), f"文件中没有「{mentions[0]}」的预算或决算公开", True)
     if by_unit:
@@ -54,7 +58,7 @@ def resolve_scope(question: str, docs: list[Document], current: list[str]) -> Sc
 
 def _mentions_own_words(mentions: list[str], docs: list[Document]) -> bool:
     """"社会保险中心" in "社会保险中心的主要职能" is the document's own unit, said short."""
-    return any(_unit_matches(m[-6:], d.unit) for m in mentions for d in docs)
+    return any(unit_matches(m[-6:], d.unit) for m in mentions for d in docs)
 
 
 def _scope_years(q: str) -> set[int]:

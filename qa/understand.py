@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qa.match import split_context
+
 TEXT_WORDS = re.compile(r"为什么|为何|原因|什么是|是什么|哪些|职能|依据|用于|用途|怎么|如何|含义|解释|"
-                        r"说明了什么|干什么|做什么|哪几|介绍")
+                        r"说明了什么|干什么|做什么|哪几|介绍|哪种|什么方式|什么形式|用在|职责|牌子")
 CHANGE = re.compile(r"比上年|较上年|同比|比去年|比\d{4}年|增长|增加|减少|下降|变化")
 PERCENT_ASKED = re.compile(r"百分之几|百分比|%|％|幅度|增长率|下降率|增速|比例|比重|占比")
 SUM = re.compile(r"合计|一共|总共|加起来|总和|之和|共计|加在一起")
@@ -45,7 +47,8 @@ def understand(question: str) -> Intent:
         return Intent("per_unit", (_clean(amount), _clean(count)), unit)
     if "占" in q and percent:
         return _share(q, unit)
-    m = re.search(r"(.+?)比(?!上年|去年|较|\d{4})(.+?)(多|少)", q)
+    m = re.search(r"(.+?)比(?!上年|去年|较|\d{4})(.+?)(多|少)", q) or \
+        re.search(r"(.+?)比(\d{4}年度?[^，。？]*?(?:执行数|决算数|年初预算|调整预算))(多|少)", q)
     if m and not CHANGE.search(m.group(1)):
         return Intent("difference", (_clean(m.group(1)), _clean(m.group(2))), unit,
                       more=m.group(3) == "多")
@@ -56,8 +59,9 @@ def understand(question: str) -> Intent:
         return Intent("change", (_clean(re.split(r"比上年|较上年|同比|比去年|比\d{4}年", q)[0]),),
                       unit, percent=percent)
     if SUM.search(q) and (JOIN.search(q) or "两者" in q or "二者" in q):
-        head = SUM.split(q)[0]
-        parts = [p for p in (_clean(x) for x in JOIN.split(head)) if p]
+        context, head = split_context(SUM.split(q)[0])
+        where = f"{context}中，" if context else ""
+        parts = [where + p for p in (_clean(x) for x in JOIN.split(head)) if p]
         if len(parts) >= 2 or "两者" in q or "二者" in q:
             return Intent("sum", tuple(parts), unit)
     return Intent("lookup", (_clean(q),), unit)
@@ -68,12 +72,9 @@ def _share(q: str, unit: str | None) -> Intent:
     after = re.sub(r"^比", "", after)
     whole = re.split(r"的?(比例|比重|百分比|多少|多大|几)", after)[0]
     before = re.sub(r"^其中", "", before)
-    part = before
-    m = re.match(r"(.*?)(?:中|里|当中|里面)(?:，)?(.+)$", before)
-    if m and m.group(1) and not whole:
-        whole, part = m.group(1), m.group(2)
-    elif m and m.group(1) and whole:
-        part = m.group(2)
+    context, part = split_context(before)
+    if context and not whole:
+        whole = context
     part = re.sub(r"^其中", "", part)
     return Intent("share", (_clean(part), _clean(whole)), unit, percent=True)
 
