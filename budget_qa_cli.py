@@ -63,11 +63,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _engine(settings: Settings):  # type: ignore[no-untyped-def]
-    from ingest import open_store
-    from qa import Engine
+    from qa.engine import open_engine
 
-    store = open_store(settings)
-    return Engine(store, store.vectors)
+    return open_engine(settings)
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:

@@ -21,7 +21,8 @@ FIGURE = re.compile(
     r"(?P<unit>万元|亿元|元|%|％|平方米|人|辆|台|个|套|项|名|家|户|处|万(?![\u4e00-\u9fff]))?"
 )
 COUNT_SUBJECT = re.compile(r"(编制数|编制|人数|实有人数)$")
-CHANGE = re.compile(r"((?:比|较)(?:上年|上一年|20\d\d年)(?:度)?(?:预算|决算)?(?:执行)?(?:数)?)?(增加|减少|增长|下降|上升|降低|持平)了?$")
+CHANGE = re.compile(r"((?:比|较)(?:上年|上一年|20\d\d年)(?:度)?(?:预算|决算)?(?:执行)?(?:数)?)?"
+                    r"(增加|减少|增长|下降|上升|降低|持平)了?$")
 # Words that compare rather than name: "与上年相比增加 …" keeps the sentence before's subject.
 COMPARE = re.compile(r"^(与|和|同|较|比)(上年|上一年|去年|20\d\d年)度?(预算|决算)?(执行)?数?(相比|比较)?")
 # A clause that names only the measure: "年初预算为 1560.05 万元，支出决算为 1511.89 万元".

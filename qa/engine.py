@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 
 from ingest.errors import QuestionError
 from ingest.model import Document, Fact
+from ingest.settings import Settings
 from ingest.store import Store, VectorIndex
 from qa import calc
 from qa.calc import Calculation, CalculationError, Operand
+from qa.llm import Polisher, known_figures
 from qa.match import Match, match_columns, match_prose, match_rows
 from qa.reply import Citation, Reply
 from qa.retrieve import HybridRetriever, tokens
@@ -28,18 +30,31 @@ class Conversation:
     operands: list[Operand] = field(default_factory=list)  # the last turns' figures
 
 
+def open_engine(settings: Settings) -> Engine:
+    """The engine over the configured store, with the optional LLM if BUDGETQA_LLM names one."""
+    from ingest import open_store
+    from qa.llm import LLMPolisher, chat_model_from_setting
+
+    model = chat_model_from_setting(settings.llm)
+    store = open_store(settings)
+    return Engine(store, store.vectors, LLMPolisher(model) if model is not None else None)
+
+
 class Engine:
     """Everything a question needs, loaded once: documents, facts, chunks, indexes."""
 
-    def __init__(self, store: Store, vectors: VectorIndex | None = None) -> None:
+    def __init__(self, store: Store, vectors: VectorIndex | None = None,
+                 polisher: Polisher | None = None) -> None:
         self.store = store
         self.vectors = vectors
+        self.polisher = polisher  # optional LLM rephrasing, figures guarded (qa.llm)
         self.reload()
 
     def reload(self) -> None:
         self.documents = self.store.documents()
         self.by_id = {d.doc_id: d for d in self.documents}
         facts = self.store.facts()
+        self._known = known_figures(facts)
         self.table_facts = [f for f in facts if f.table != "正文"]
         self.prose_facts = [f for f in facts if f.table == "正文"]
         self._by_doc: dict[str, tuple[list[Fact], list[Fact]]] = {
@@ -69,6 +84,8 @@ class Engine:
         conv.doc_ids = [doc.doc_id]
         intent = understand(_strip_scope(question, doc))
         reply = self._dispatch(question, intent, doc, conv)
+        if self.polisher is not None and (reply.calculation is not None or any(c.table for c in reply.citations)):
+            reply = self.polisher.polish(reply, self._known)  # figures only; prose stays verbatim
         del conv.subjects[:-HISTORY], conv.operands[:-HISTORY]  # a long chat stays small
         return reply
 

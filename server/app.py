@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ingest.errors import BudgetQAError, QuestionError, StoreError
 from ingest.settings import Settings
-from qa.engine import Engine
+from qa.engine import Engine, open_engine
 from server import chat, documents, openai_compat
 from server.deps import EngineDep, Services
 from server.schemas import Health
@@ -63,10 +63,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
 
 def _open_engine(settings: ServerSettings) -> Engine:
-    from ingest import open_store
-
-    store = open_store(settings)
-    return Engine(store, store.vectors)
+    return open_engine(settings)
 
 
 def _error(request: Request, status: int, message: str,

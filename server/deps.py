@@ -49,7 +49,7 @@ class Services:
         the engine they started with."""
         old = self.engine()
         with self.store_lock:
-            self._use(Engine(old.store, old.vectors))
+            self._use(Engine(old.store, old.vectors, old.polisher))
 
     def table_facts(self, doc_id: str) -> list[Fact]:
         return self._facts.get(doc_id, [])
