@@ -7,7 +7,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from eval.scoring import Report, load_gold, score_item, summarize
+from eval.scoring import Report, figures_in, load_gold, score_item, summarize
 from qa.calc import MONEY_UNITS as MONEY
 from qa.engine import Conversation, Engine
 from qa.reply import Reply
@@ -28,6 +28,8 @@ def _key(value: Decimal, unit: str) -> tuple[Decimal, str]:
 
 def _predicate(known: set[tuple[Decimal, str]], reply: Reply):  # type: ignore[no-untyped-def]
     extra = set()
+    for c in reply.citations:  # a quotation of the document supports the figures it holds
+        extra |= {_key(v, u) for v, u in figures_in(c.quote) if u}
     if reply.calculation is not None:
         c = reply.calculation
         extra.add(_key(c.result, c.unit))
@@ -47,6 +49,9 @@ def run_eval(engine: Engine, gold_path: Path, out: Path | None = None) -> Report
     scores, latencies, lines = [], [], []
     for item in items:
         conv = Conversation()
+        doc = engine.document_named(item["doc"]) if item.get("doc") else None
+        if doc is not None:  # the document the set is about, as a user's document picker would
+            conv.doc_ids = [doc.doc_id]
         replies: list[Reply] = []
         for turn in item["turns"]:
             started = time.perf_counter()

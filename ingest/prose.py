@@ -30,7 +30,7 @@ MEASURE_ONLY = (("年初预算", "年初预算数"), ("调整预算", "调整预
                 ("支出决算", "决算数"), ("决算", "决算数"), ("预算执行", "执行数"), ("执行数", "执行数"))
 SHARE = re.compile(r"占(?:比)?(?:[\u4e00-\u9fff“”\"]{0,20}(?:的)?(?:比重|比例))?$")
 FILLER = re.compile(
-    r"^(其中|包括|主要包括|合计|共计|共|全年|本年度?|当年|截至\d{4}年底|本部门|本单位|我单位|"
+    r"^(其中|包括|主要包括|合计|共计|共有|现有|拥有|共|全年|本年度?|当年|截至\d{4}年底|本部门|本单位|我单位|"
     r"\d{4}年度?|，|：|:|、|的|为)+|(预算数为|预算数|预算为|数为|为|是|共计|合计|约)+$"
 )
 MONEY_DEFAULT = "万元"
@@ -106,7 +106,7 @@ def _sentence_facts(doc_id: str, sentence: str, para: Paragraph, issuer: str,
     out: list[Fact] = []
     subject = ""
     clause_start = 0
-    items = re.findall(r"([^（）()，。；：]+)[（(]项[)）]", squash(sentence))
+    items = re.findall(r"([^（）()，。；：]+)[（(]\d*项[)）]", squash(sentence))
     if items:  # "…财政事务（款）行政运行（项）。主要用于…年初预算为 …": the item is the subject
         carried = ITEM.sub("", re.sub(r"^\d+[、.．]", "", items[-1]))
     for m in FIGURE.finditer(sentence):
@@ -162,7 +162,7 @@ def _measure(clause: str, unit: str) -> tuple[str, str]:
     """What the figure measures, and the subject the clause itself names (may be empty)."""
     text = COMPARE.sub("", squash(clause))
     if unit in ("元", "万元", "亿元"):
-        bare = re.sub(r"(数)?(为|是|共计|合计)?$", "", text)
+        bare = re.sub(r"^(20\d\d年度?)?(当年|全年|本年)?|(数)?(为|是|共计|合计)?$", "", text)
         for word, measure in MEASURE_ONLY:
             if bare == word:
                 return measure, ""
@@ -186,14 +186,14 @@ def _measure(clause: str, unit: str) -> tuple[str, str]:
 
 def _subject(text: str) -> str:
     text = squash(text)
-    levels = re.findall(r"([^（）()]+)[（(](?:类|款|项)[)）]", text)
+    levels = re.findall(r"([^（）()]+)[（(]\d*(?:类|款|项)[)）]", text)
     if levels:
         return ITEM.sub("", levels[-1])
     text = ITEM.sub("", text)
-    text = re.sub(r"[（(][^（）()]*[)）]$", "", text)  # "政府采购金额（以合同签订为准）"
     prev = None
     while prev != text:
         prev = text
+        text = re.sub(r"[（(][^（）()]*[)）]$", "", text)  # "政府采购金额（以合同签订为准）"
         text = FILLER.sub("", COMPARE.sub("", text))
     return text[-40:]
 
@@ -202,7 +202,7 @@ def _previous_clause(before: str, start: int) -> str:
     head = before[:max(start - 1, 0)]
     cut = max(head.rfind(c) for c in "，。；;")
     head = head[cut + 1:]
-    if not re.search(r"[（(](?:类|款|项)[)）]", head):
+    if not re.search(r"[（(]\d*(?:类|款|项)[)）]", head):
         head = head[max(head.rfind("）"), head.rfind("》")) + 1:]
     return head
 

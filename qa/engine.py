@@ -12,10 +12,10 @@ from ingest.store import Store, VectorIndex
 from qa import calc
 from qa.calc import Calculation, CalculationError, Operand
 from qa.llm import Polisher, known_figures
-from qa.match import Match, match_columns, match_prose, match_rows
+from qa.match import Match, lcs, match_columns, match_prose, match_rows, norm, split_context
 from qa.reply import Citation, Reply
 from qa.retrieve import HybridRetriever, tokens
-from qa.scope import resolve_scope, unit_matches, unit_mentions
+from qa.scope import resolve_scope, slug_matches, unit_matches, unit_mentions
 from qa.understand import Intent, understand
 
 AMOUNT_MEASURES = ("金额", "数量", "价值", "比例")
@@ -63,6 +63,14 @@ class Engine:
             for d in self.documents}
         self.columns = {f.column for f in self.table_facts}
         self.retriever = HybridRetriever(self.store.chunks(), self.vectors)
+
+    def document_named(self, name: str) -> Document | None:
+        """The document a caller names: its id, one of its files, or its short name."""
+        if name in self.by_id:
+            return self.by_id[name]
+        by_file = [d for d in self.documents if name in self.store.files(d.doc_id)]
+        fits = by_file or [d for d in self.documents if slug_matches(name, d)]
+        return fits[0] if len(fits) == 1 else None
 
     def answer(self, question: str, conv: Conversation | None = None) -> Reply:
         conv = conv if conv is not None else Conversation()
@@ -152,6 +160,10 @@ class Engine:
         f = self._find(phrase, tf, pf, intent.unit)
         if f is None:
             return self._not_found(question, subjects, doc)
+        missing = unexplained(phrase, f, doc.unit)
+        if missing:
+            return Reply(question, f"{doc.title}没有单列「{missing}」的数字。文件披露的最接近的一项是"
+                         f"「{_label(f)}」{_source(f)}，但它并不是「{missing}」。", "not_found", (self._cite(f),))
         conv.subjects.append(phrase)
         conv.operands.append(_operand(f))
         if intent.unit and intent.unit != f.unit and intent.unit in calc.MONEY_UNITS \
@@ -248,6 +260,10 @@ class Engine:
         """The sentences of the best passages that answer the question, quoted."""
         asked = _strip_scope(question, doc)
         hits = self.retriever.search(asked, k=6, doc_ids=[doc.doc_id], kind="prose")
+        stated = self._stated_change(asked, doc)
+        if stated:  # "为什么X比上年下降": the passage where the prose states X's change
+            hits = [c for c in self.retriever.chunks if c.doc_id == doc.doc_id and c.kind == "prose"
+                    and stated in norm(c.text)][:1] + hits
         if not hits:
             return Reply(question, "文件中没有找到能回答这个问题的内容。", "not_found")
         scored = []
@@ -255,6 +271,8 @@ class Engine:
             sents = _sentences(c.text)
             for k, sent in enumerate(sents):
                 score = _overlap(asked, sent) + _cue(asked, sent) + (1.0 if rank == 0 else 0.0)
+                if stated and stated in norm(sent):
+                    score += 8
                 end = k
                 if not _cue(asked, sent) and k + 1 < len(sents) and CUE_START.match(sents[k + 1]) \
                         and _cue(asked, sents[k + 1]):
@@ -268,8 +286,21 @@ class Engine:
                     end += 1  # a heading, a list or a bare reason carries on into its next sentences
                 scored.append((score, -rank, -k, "".join(sents[start:end + 1]), c))
         _, _, _, quote, chunk = max(scored, key=lambda x: x[:3])
-        cite = Citation(doc.doc_id, doc.title, chunk.page, None, quote[:300])
+        cite = Citation(doc.doc_id, doc.title, chunk.page, None, quote)
         return Reply(question, f"{quote}（{doc.title}，第{chunk.page}页）", "answered", (cite,))
+
+    def _stated_change(self, asked: str, doc: Document) -> str:
+        """For "why did X rise/fall", the start of the sentence that states X's change."""
+        if not (re.search(r"为什么|为何|原因", asked) and re.search(r"增加|减少|增长|下降|上升|降低|变化", asked)):
+            return ""
+        bare = re.sub(r"为什么|为何|的原因|原因", "", asked)
+        subject = re.split(r"比上年|较上年|比去年|比\d{4}|同比|有所|大幅", bare)[0]
+        _, pf = self._by_doc.get(doc.doc_id, ([], []))
+        hits = match_prose(subject, pf, ("比上年增加", "比上年减少", "增长率", "下降率"), strict=True)
+        if not hits or hits[0][0] < 3:
+            return ""
+        f = hits[0][1]
+        return norm(f.quote)[:24]
 
     # --- replies -----------------------------------------------------------------------
     def _computed(self, question: str, c: Calculation, doc: Document, conv: Conversation,
@@ -304,6 +335,18 @@ CUES = ((re.compile(r"为什么|为何|原因"), re.compile(r"原因|由于|因�
         (re.compile(r"用于|用在|用途|方面|干什么|做什么"), re.compile(r"用于|用在")),
         (re.compile(r"哪些|包括|哪几"), re.compile(r"包括|主要有|加挂|分别")),
         (re.compile(r"职能|职责"), re.compile(r"职责|负责|职能")))
+
+
+def unexplained(phrase: str, f: Fact, unit: str = "") -> str:
+    """A name in the question's subject (three or more characters, e.g. "国宾馆") that the
+    fact found says nothing of: that fact does not answer the question."""
+    _, subject = split_context(phrase)
+    text = norm(f"{f.row}{f.quote}{f.table}{f.section}{f.column}")
+    for word in tokens(subject):
+        if len(word) >= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", word) and lcs(text, word) < 2 \
+                and word not in unit:
+            return word
+    return ""
 
 
 def _sentences(text: str) -> list[str]:
@@ -364,4 +407,4 @@ def _strip_scope(question: str, doc: Document) -> str:
     for mention in unit_mentions(q):
         if unit_matches(mention, doc.unit):
             q = q.replace(mention, "")
-    return re.sub(r"(20\d\d)年度?", "", q) if doc.year and str(doc.year) in q else q
+    return re.sub(rf"{doc.year}年度?", "", q) if doc.year else q

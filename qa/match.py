@@ -14,7 +14,7 @@ SYNONYMS = (
     ("公车", "公务用车"), ("出国", "因公出国（境）费"), ("吃喝", "公务接待费"),
     ("接待费", "公务接待费"), ("社保", "社会保险"),
     ("一共有多少钱", "收支总预算"), ("总预算", "收支总预算"), ("总收入", "收入总计"),
-    ("总支出", "支出总计"),
+    ("总支出", "支出总计"), ("车", "车辆"),
 )
 # The total row of a table is asked for by the table's topic.
 TOPIC_OF_TYPE = {
@@ -106,6 +106,9 @@ def _match_rows(phrase: str, facts: list[Fact], columns: set[str], context: str 
     codes = set(re.findall(r"\d{3}(?:\s?\d{2}){1,2}|\d{3}(?=\D|$)", phrase))
     codes = {c.replace(" ", "") for c in codes}
     named_cols = _named_columns(phrase, columns)
+    by_table: dict[str, set[str]] = {}
+    for f in facts:
+        by_table.setdefault(f.table, set()).add(f.column)
     out: list[Match] = []
     for f in facts:
         best, cov, alias = 0, 0.0, False
@@ -121,7 +124,8 @@ def _match_rows(phrase: str, facts: list[Fact], columns: set[str], context: str 
                     best, cov, alias = size, c, k > 0
         if not best:
             continue
-        out.append(replace(_match(f, best, cov, context + phrase, named_cols), alias=alias))
+        named_here = _named_columns(phrase, by_table[f.table]) if named_cols else named_cols
+        out.append(replace(_match(f, best, cov, context + phrase, named_here), alias=alias))
     return sorted(out, key=lambda m: m.key, reverse=True)
 
 

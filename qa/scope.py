@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from ingest.model import Document
 
-ORG = re.compile(r"([\u4e00-\u9fff]{2,20}?(?:局|中心|院|厅|委员会|办公室|办事处|街道|政府|学校|医院))")
+ORG = re.compile(r"([\u4e00-\u9fff]{2,20}?(?:局|中心|院|厅|委员会|办公室|办事处|街道|政府|学校|医院)"
+                 r"(?:办事处|办公室|局|中心)*)")
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def resolve_scope(question: str, docs: list[Document], current: list[str]) -> Sc
             return Scope((), f"已收录的文件中没有{shown}年的相应文件", True)
         if by_year:
             candidates, named = by_year, True
-    if not named and current:
+    if not by_unit and current:  # a year alone does not move the conversation off its document
         kept = [d for d in candidates if d.doc_id in current]
         if kept:
             candidates = kept
@@ -67,3 +68,43 @@ def _scope_years(q: str) -> set[int]:
     m = re.match(r"^(?:[\u4e00-\u9fff]{0,20}?(?:局|中心|院|厅|委员会|办公室|办事处|街道|政府|学校|医院))?"
                  r"(20\d\d)年", q)
     return {int(m.group(1))} if m else set()
+
+
+KIND_WORDS = {"budget": "预算", "yusuan": "预算", "final": "决算", "juesuan": "决算", "accounts": "决算"}
+NEUTRAL_WORDS = {"unit", "dept", "department", "tables", "table", "prose", "report", "pdf", "txt", "bumen", "danwei"}
+
+
+def slug_matches(slug: str, doc: Document) -> bool:
+    """Whether a document's short name ("hejing-shebao-2024", "sh_2026_pt_sifaju_budget") fits
+    it: numbers are its year, words are spelled from its unit's pinyin, a syllable whole or by
+    its initial, in order, others skipped (社会保险 → shebao)."""
+    from pypinyin import lazy_pinyin
+
+    syllables = [s for s in lazy_pinyin(doc.unit) if s.isalpha()]
+    words = [w for w in re.split(r"[^0-9a-z]+", slug.lower()) if w]
+    named = False
+    for w in words:
+        if w.isdigit():
+            if len(w) == 4 and doc.year != int(w):
+                return False
+            continue
+        if w in KIND_WORDS:
+            if KIND_WORDS[w] != doc.kind:
+                return False
+            continue
+        if w in NEUTRAL_WORDS:
+            continue
+        if not _spelled(w, syllables):
+            return False
+        named = True
+    return named
+
+
+def _spelled(word: str, syllables: list[str]) -> bool:
+    """word = concatenation of some syllables in order, each whole or as its first letter."""
+    reach = {0}  # positions in word reachable after some prefix of syllables
+    for s in syllables:
+        reach |= {i + len(p) for i in reach for p in {s, s[0]} if word.startswith(p, i)}
+        if len(word) in reach:
+            return True
+    return len(word) in reach

@@ -73,7 +73,7 @@ def _share(q: str, unit: str | None) -> Intent:
     whole = re.split(r"的?(比例|比重|百分比|多少|多大|几)", after)[0]
     before = re.sub(r"^其中", "", before)
     context, part = split_context(before)
-    if context and not whole:
+    if context and not _clean(whole):
         whole = context
     part = re.sub(r"^其中", "", part)
     return Intent("share", (_clean(part), _clean(whole)), unit, percent=True)
