@@ -28,8 +28,8 @@ def _key(value: Decimal, unit: str) -> tuple[Decimal, str]:
 
 def _predicate(known: set[tuple[Decimal, str]], reply: Reply):  # type: ignore[no-untyped-def]
     extra = set()
-    for c in reply.citations:  # a quotation of the document supports the figures it holds
-        extra |= {_key(v, u) for v, u in figures_in(c.quote) if u}
+    for cite in reply.citations:  # a quotation of the document supports the figures it holds
+        extra |= {_key(v, u) for v, u in figures_in(cite.quote) if u}
     if reply.calculation is not None:
         c = reply.calculation
         extra.add(_key(c.result, c.unit))

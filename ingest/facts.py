@@ -234,8 +234,10 @@ def placed_facts(doc_id: str, raw: RawTable, names: dict[str, str]) -> tuple[Tab
                 cells[column_name(schema, r.columns[0])] = Decimal(0)  # a labelled blank row is nil
             values.append(cells)
         for i, r in enumerate(rows):
-            if raw.transposed:
-                for path, v in (r.placed or {}).items():
+            if raw.transposed:  # one row, every column printed: a blank cell is nil
+                placed = r.placed or {}
+                for path in r.columns or tuple(placed):
+                    v = placed.get(path, Decimal(0))
                     item, col = transposed_item(path)
                     facts.append(Fact(doc_id, label, None, item, col, v, raw.unit, r.page, r.quote, tt.name))
                     columns += [col] if col not in columns else []

@@ -28,6 +28,7 @@ class Conversation:
     doc_ids: list[str] = field(default_factory=list)
     subjects: list[str] = field(default_factory=list)  # the last turns' subject phrases
     operands: list[Operand] = field(default_factory=list)  # the last turns' figures
+    row: str = ""  # the row that "这里面X呢" follow-ups ask other columns of
 
 
 def open_engine(settings: Settings) -> Engine:
@@ -84,6 +85,9 @@ class Engine:
         scope = resolve_scope(question, self.documents, conv.doc_ids)
         if not scope.docs:
             return Reply(question, f"{scope.problem}，无法回答。", "not_found")
+        if len(scope.docs) > 1 and (scope.several or ACROSS.search(question)):
+            conv.doc_ids = [d.doc_id for d in scope.docs]
+            return self._across(question, list(scope.docs), conv)
         if len(scope.docs) > 1:
             names = tuple(d.title for d in scope.docs)
             return Reply(question, "您问的是哪一份文件？" + "；".join(names), "clarify",
@@ -100,12 +104,26 @@ class Engine:
     def _dispatch(self, question: str, intent: Intent, doc: Document, conv: Conversation) -> Reply:
         tf, pf = self._by_doc.get(doc.doc_id, ([], []))
         subjects = [s for s in intent.subjects if s] or conv.subjects[-1:]
-        if intent.op == "lookup" and subjects and conv.subjects and REFER.match(re.sub(r"\s+", "", question)) \
-                and self._only_column(subjects[0]):
-            subjects = [conv.subjects[-1] + subjects[0]]  # "这里面项目支出有多少": the last row, this column
+        if conv.subjects:  # "它占…": the subject of the last turn
+            subjects = [PRONOUN.sub(conv.subjects[-1], s) for s in subjects]
+        asked = re.sub(r"\s+", "", question)
+        if intent.op == "lookup" and subjects and conv.subjects and self._only_column(subjects[0]) \
+                and (REFER.match(asked) or (conv.row and asked.endswith(("呢？", "呢", "呢?")))):
+            conv.row = conv.row or conv.subjects[-1]
+            subjects = [conv.row + subjects[0]]  # "这里面项目支出有多少": the last row, this column
+        elif intent.op != "lookup" or not subjects or not self._only_column(subjects[0]):
+            conv.row = ""
         if intent.op == "text":
             return self._text(question, doc)
+        if intent.op == "rank":
+            return self._rank(question, intent, subjects, tf, doc, conv)
         try:
+            if intent.op == "whatif":
+                f = self._find(subjects[0], tf, pf, "万元") if subjects else None
+                if f is None or intent.amount is None:
+                    return self._not_found(question, subjects, doc)
+                conv.subjects.append(subjects[0])
+                return self._computed(question, calc.scale(_operand(f), intent.amount), doc, conv, intent)
             if intent.op == "sum":
                 found = [self._operand(s, tf, pf) for s in subjects if s not in ("两者", "二者")]
                 ops = [o for o in found if o is not None]
@@ -127,6 +145,65 @@ class Engine:
             return Reply(question, f"无法计算：{exc}", "not_found")
         return self._lookup(question, intent, subjects, tf, pf, doc, conv)
 
+    def _rank(self, question: str, intent: Intent, subjects: list[str], tf: list[Fact], doc: Document,
+              conv: Conversation) -> Reply:
+        """The largest (or smallest) items under the row or table the question names."""
+        phrase = subjects[0] if subjects else ""
+        rows = match_rows(phrase, tf, self.columns) or match_rows(phrase + "合计", tf, self.columns) \
+            if phrase else []
+        if not rows:
+            return self._not_found(question, subjects, doc)
+        parent = rows[0].fact
+        items = _parts_of(parent, tf)
+        if not items:
+            return self._not_found(question, subjects, doc)
+        n = int(intent.amount or 1)
+        ranked = sorted(items, key=lambda f: f.value, reverse=intent.more)[:n]
+        word = "最多" if intent.more else "最少"
+        listed = "；".join(f"{i}. {_label(f)} {calc.format_amount(f.value, f.unit)}"
+                          for i, f in enumerate(ranked, start=1))
+        conv.subjects.append(phrase)
+        head = f"{_label(parent)}下共 {len(items)} 项，{word}的" + (f"前{n}项" if n > 1 else "一项")
+        return Reply(question, f"{head}：{listed}。{_source(parent)}", "answered",
+                     tuple(self._cite(f) for f in ranked))
+
+    def _across(self, question: str, docs: list[Document], conv: Conversation) -> Reply:
+        """One figure in several documents, compared or ranked, each with its source."""
+        q = re.sub(r"\s+", "", question)
+        for m in unit_mentions(q):
+            q = q.replace(m, "")
+        intent = understand(ACROSS.sub("", re.sub(r"(20\d\d)年度?", "", q)))
+        phrase = intent.subjects[0] if intent.subjects and intent.subjects[0] else ""
+        phrase = re.sub(r"^(和|与|及|跟|的)+|(哪个|哪家)?最?(多|少|大|小|高|低)?$", "", phrase) or (
+            conv.subjects or [""])[-1]
+        found: list[tuple[Document, Fact]] = []
+        for d in docs:
+            tf, pf = self._by_doc.get(d.doc_id, ([], []))
+            f = self._find(phrase, tf, pf, intent.unit)
+            if f is not None and f.unit in calc.MONEY_UNITS and not unexplained(phrase, f, d.unit):
+                found.append((d, f))
+        if not found:
+            return Reply(question, f"所选的 {len(docs)} 份文件都没有披露「{phrase}」的数字。", "not_found")
+        plain = re.sub(r"多少", "", q)
+        low = bool(re.search(r"少|低|小", plain)) and not re.search(r"多|高|大", plain)
+        found.sort(key=lambda x: calc.convert(x[1].value, x[1].unit, "元"), reverse=not low)
+        conv.subjects.append(phrase)
+        lines = "；".join(f"{i}. {d.unit}（{d.year}年{d.kind}）{calc.format_amount(f.value, f.unit)}"
+                          for i, (d, f) in enumerate(found, start=1))
+        missing = [d.unit for d in docs if d not in [x[0] for x in found]]
+        note = f"（{'、'.join(missing)}的文件没有披露这一项）" if missing else ""
+        cites = tuple(self._cite(f) for _, f in found)
+        if len(found) == 1:
+            return Reply(question, f"{phrase}：{lines}。{note}", "answered", cites)
+        (d1, f1), (d2, f2) = found[0], found[1]
+        a = Operand(f"{d1.unit}{_label(f1)}", f1.value, f1.unit, f1)
+        b = Operand(f"{d2.unit}{_label(f2)}", f2.value, f2.unit, f2)
+        c = calc.difference(a, b, "万元") if not low else calc.difference(b, a, "万元")
+        word = "最少" if low else "最多"
+        text = (f"「{phrase}」{'从少到多' if low else '从多到少'}：{lines}。{note}{d1.unit}{word}，"
+                f"与{d2.unit}相差{calc.format_amount(abs(c.result), c.unit)}（{c.expression}）。")
+        return Reply(question, text, "answered", cites, c)
+
     def _only_column(self, phrase: str) -> bool:
         """"这里面项目支出有多少": a column of the row the conversation is on."""
         text = re.sub(r"(有|是|为|安排了?|预算)$", "", REFER.sub("", re.sub(r"\s+", "", phrase)))
@@ -134,7 +211,18 @@ class Engine:
 
     # --- finding figures -------------------------------------------------------------
     def _find(self, phrase: str, tf: list[Fact], pf: list[Fact],
-              unit: str | None = None) -> Fact | None:
+              unit: str | None = None, asked: str = "") -> Fact | None:
+        f = self._find_any(phrase, tf, pf, unit)
+        doc = self.by_id.get(f.doc_id) if f is not None else None
+        if f is not None and doc is not None and doc.kind == "决算" and "预算" in f.column \
+                and "预算" not in phrase + asked:
+            final = [g for g in tf if g.table == f.table and g.row == f.row and g.code == f.code
+                     and "决算" in g.column]  # a 决算 document is asked for what was spent
+            return final[0] if final else f
+        return f
+
+    def _find_any(self, phrase: str, tf: list[Fact], pf: list[Fact],
+                  unit: str | None = None) -> Fact | None:
         rows: list[Match] = []
         if unit in (None, "元", "万元", "亿元"):
             rows = match_rows(phrase, tf, self.columns) or match_columns(phrase, tf, self.columns)
@@ -157,7 +245,7 @@ class Engine:
     def _lookup(self, question: str, intent: Intent, subjects: list[str], tf: list[Fact],
                 pf: list[Fact], doc: Document, conv: Conversation) -> Reply:
         phrase = subjects[0] if subjects else ""
-        f = self._find(phrase, tf, pf, intent.unit)
+        f = self._find(phrase, tf, pf, intent.unit, question)
         if f is None:
             return self._not_found(question, subjects, doc)
         missing = unexplained(phrase, f, doc.unit)
@@ -169,7 +257,12 @@ class Engine:
         if intent.unit and intent.unit != f.unit and intent.unit in calc.MONEY_UNITS \
                 and f.unit in calc.MONEY_UNITS:
             c = calc.in_unit(_operand(f), intent.unit)
-            return self._computed(question, c, doc, conv, intent, record=False)
+            exact = calc.convert(f.value, f.unit, intent.unit).normalize()
+            shown = calc.format_amount(c.result, c.unit)
+            if exact != c.result:  # 2.28万元 is 0.0228亿元, which two decimals would hide
+                shown = f"{exact:f}{intent.unit}（保留两位小数为{shown}）"
+            text = f"{_label(f)}为{calc.format_amount(f.value, f.unit)}，折合{shown}（{c.expression}）。{_source(f)}"
+            return Reply(question, text, "answered", (self._cite(f),), c)
         label = _label(f)
         text = f"{label}为{calc.format_amount(f.value, f.unit)}。{_source(f)}"
         return Reply(question, text, "answered", (self._cite(f),))
@@ -364,6 +457,24 @@ def _cue(question: str, sentence: str) -> float:
     return 4.0 if any(a.search(question) and b.search(sentence) for a, b in CUES) else 0.0
 
 
+ACROSS = re.compile(r"哪个单位|哪家单位|哪个部门|哪家|各单位|各部门|所有单位|这些单位|几个单位|哪个更|哪个多|哪个少"
+                    r"|谁多|谁少|谁的|对比|比较一下|排名|排序")
+
+
+def _parts_of(parent: Fact, facts: list[Fact]) -> list[Fact]:
+    """The rows one level under a row (by code), or the top rows of the table under its total."""
+    same = [f for f in facts if f.table == parent.table and f.column == parent.column and f is not parent]
+    if parent.code:
+        depth = {3: 5, 5: 7}.get(len(parent.code), 0)
+        return [f for f in same if f.code and f.code.startswith(parent.code) and len(f.code) == depth]
+    coded = [f for f in same if f.code]
+    if coded:
+        top = min(len(f.code or "") for f in coded)
+        return [f for f in coded if len(f.code or "") == top]
+    return [f for f in same if f.row not in ("合计", "总计", "小计")]
+
+
+PRONOUN = re.compile(r"^(它|其|这项|该项|这一项|这个|此项)(?=占|的|比|是|有|$)")
 REFER = re.compile(r"^(这里面|这其中|其中|里面|这中间|它的|其)")
 MEASURE_WORDS = (("年初预算", "年初预算数"), ("调整预算", "调整预算数"), ("预算执行", "执行数"),
                  ("执行数", "执行数"), ("决算", "决算数"))
@@ -391,7 +502,8 @@ def _label(f: Fact) -> str:
     if f.table == "正文":
         return f.row if f.column in ("金额", "数量") else f"{f.row}{f.column}"
     row = f.row if f.row not in ("合计", "总计") else f"{f.table.split(' ', 1)[-1]}合计"
-    return row if f.column in ("合计", "总计", "预算数", "金额") else f"{row}（{f.column}）"
+    default = f.column in ("合计", "总计", "金额") or (f.column == "预算数" and "决算" not in f.table)
+    return row if default else f"{row}（{f.column}）"
 
 
 def _source(f: Fact) -> str:

@@ -16,6 +16,7 @@ class Scope:
     docs: tuple[Document, ...]
     problem: str = ""  # why no document fits, for a not_found reply
     named: bool = False  # the question itself named the unit or year
+    several: bool = False  # the question names several units: compare them
 
 
 def unit_matches(mention: str, unit: str) -> bool:
@@ -28,7 +29,8 @@ def unit_matches(mention: str, unit: str) -> bool:
 
 
 def unit_mentions(q: str) -> list[str]:
-    return [m.group(1) for m in ORG.finditer(q)]
+    """The units a question names: "普陀区司法局和财政局" → 普陀区司法局, 财政局."""
+    return [re.sub(r"^(和|与|及|跟|同|、|以及)", "", m.group(1)) for m in ORG.finditer(q)]
 
 
 def resolve_scope(question: str, docs: list[Document], current: list[str]) -> Scope:
@@ -41,8 +43,11 @@ def resolve_scope(question: str, docs: list[Document], current: list[str]) -> Sc
     by_unit = [d for d in docs if any(unit_matches(m, d.unit) for m in mentions)]
     if mentions and not by_unit and not _mentions_own_words(mentions, docs):
         return Scope((), f"文件中没有「{mentions[0]}」的预算或决算公开", True)
+    several = False
     if by_unit:
         candidates, named = by_unit, True
+        hit = [m for m in mentions if any(unit_matches(m, d.unit) for d in docs)]
+        several = len({d.unit for d in by_unit}) > 1 and len(hit) > 1
     if years:
         by_year = [d for d in candidates if d.year in years]
         if not by_year and not (years & doc_years and not by_unit):
@@ -54,7 +59,10 @@ def resolve_scope(question: str, docs: list[Document], current: list[str]) -> Sc
         kept = [d for d in candidates if d.doc_id in current]
         if kept:
             candidates = kept
-    return Scope(tuple(candidates), "", named)
+    if re.search(r"今年|本年度|当年", q) and not years:  # "社保中心今年…": each unit's latest
+        latest = {d.unit: max(x.year or 0 for x in candidates if x.unit == d.unit) for d in candidates}
+        candidates = [d for d in candidates if (d.year or 0) == latest[d.unit]]
+    return Scope(tuple(candidates), "", named, several)
 
 
 def _mentions_own_words(mentions: list[str], docs: list[Document]) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from qa.match import split_context
 
@@ -18,11 +19,20 @@ FILLER = re.compile(r"请问|是多少|有多少|多少钱|多少|是几|几|吗
 
 @dataclass(frozen=True)
 class Intent:
-    op: str  # lookup | text | change | share | sum | difference | previous | per_unit
+    op: str  # lookup | text | change | share | sum | difference | previous | per_unit | whatif | rank
     subjects: tuple[str, ...]
     unit: str | None  # the unit asked for
     percent: bool = False
-    more: bool = True  # difference: 多 (True) or 少
+    more: bool = True  # difference: 多 (True) or 少; rank: largest first
+    amount: Decimal | None = None  # whatif: the percentage change; rank: how many
+
+
+WHATIF = re.compile(r"^(?:如果|假如|假设|若|要是|倘若)(.+?)"
+                    r"(减少|下降|压减|削减|降低|缩减|减|增加|增长|提高|上涨|上调|下调|增)了?(\d+(?:\.\d+)?)\s*[%％]")
+RANK = re.compile(r"(哪(?:一)?(?:项|个|类|款|笔)(?:支出|经费|科目)?(?:最多|最大|最高|最少|最小|最低)"
+                  r"|(?:最多|最大|最高|最少|最小|最低)的(?:是|前)?(?:哪|什么)?"
+                  r"|前([一二三四五六七八九十两\d]+)(?:个|项|名|位|类)?|排名|排序|从高到低|从多到少|从低到高|从少到多)")
+NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 
 def unit_asked(q: str) -> str | None:
@@ -39,12 +49,25 @@ def understand(question: str) -> Intent:
     q = re.sub(r"\s+", "", question)
     unit = unit_asked(q)
     percent = bool(PERCENT_ASKED.search(q))
+    m = RANK.search(q)
+    if m and not re.search(r"比上年|较上年", q):
+        top = re.search(r"前([一二三四五六七八九十两\d]+)", q)
+        n = top.group(1) if top else None
+        count = int(n) if n and n.isdigit() else NUMERALS.get(n or "", 1)
+        low = bool(re.search(r"最少|最小|最低|从低到高|从少到多", q))
+        subject = _clean(re.sub(r"(里|中|当中|里面|之中)$", "", q[:m.start()].rstrip("，,的")))
+        return Intent("rank", (subject,), unit, more=not low, amount=Decimal(count))
     if TEXT_WORDS.search(q) and not re.search(r"多少|几|比例|比重", q):
         return Intent("text", (q,), None)
+    m = WHATIF.search(q)
+    if m:
+        down = m.group(2) in ("减少", "下降", "压减", "削减", "降低", "缩减", "减", "下调")
+        pct = Decimal(m.group(3))
+        return Intent("whatif", (_clean(m.group(1)),), unit, amount=-pct if down else pct)
     m = re.search(r"平均每[名个位人]?(.+?)的(.+)", q) or re.search(r"人均(.+)", q)
     if m:
-        count, amount = (m.group(1), m.group(2)) if m.lastindex == 2 else ("在职人员", m.group(1))
-        return Intent("per_unit", (_clean(amount), _clean(count)), unit)
+        counted, money = (m.group(1), m.group(2)) if m.lastindex == 2 else ("在职人员", m.group(1))
+        return Intent("per_unit", (_clean(money), _clean(counted)), unit)
     if "占" in q and percent:
         return _share(q, unit)
     m = re.search(r"(.+?)比(?!上年|去年|较|\d{4})(.+?)(多|少)", q) or \
