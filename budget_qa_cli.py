@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from ingest.errors import BudgetQAError
 from ingest.settings import Settings
@@ -42,24 +43,58 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest import ingest_paths, open_store
+    from collections import Counter
 
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from ingest import ingest_paths, open_store
+    from ingest.pipeline import FileResult
+
+    console = Console(stderr=True)
+    out = Console(highlight=False, markup=False, soft_wrap=True)
     store = open_store(settings)
-    failed = 0
-    for r in ingest_paths(args.paths, store):
-        if r.error:
-            failed += 1
-            print(f"✗ {r.path}: {r.error}")
-        elif r.unchanged:
-            print(f"= {r.path}: already ingested ({r.doc_id})")
-        else:
-            types = ", ".join(f"{k} {v}" for k, v in r.tables_by_type.items())
-            print(f"✓ {r.path}: {r.title} [{r.doc_id}] {r.tables} tables ({types}), "
+    results: list[FileResult] = []
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("读取", total=None)
+
+        def on_page(path: Path, done: int, total: int) -> None:
+            bar.update(task, description=f"{path.name} 第{done}页", completed=done, total=total)
+
+        def on_file(r: FileResult) -> None:
+            results.append(r)
+            _print_result(out, store, r)
+
+        ingest_paths(args.paths, store, on_file, on_page)
+    by_type: Counter[str] = Counter()
+    for r in results:
+        by_type.update(r.tables_by_type)
+    done = [r for r in results if not r.error and not r.unchanged]
+    failed = [r for r in results if r.error]
+    out.print(f"\n共 {len(results)} 个文件：新导入 {len(done)}，未变 {sum(r.unchanged for r in results)}，"
+              f"失败 {len(failed)}；{sum(r.tables for r in done)} 张表（"
+              + "、".join(f"{k} {v}" for k, v in sorted(by_type.items())) + f"），{sum(r.facts for r in done)} 个数字，"
+              f"{sum(r.chunks for r in done)} 个文本块，{sum(r.findings for r in done)} 条勾稽结果"
+              f"（{sum(r.problems for r in done)} 条问题），用时 {sum(r.seconds for r in results):.1f} 秒")
+    for r in failed:
+        out.print(f"  未能读取 {r.path}：{r.error}")
+    return 1 if failed else 0
+
+
+def _print_result(out: Any, store: Any, r: Any) -> None:
+    if r.error:
+        out.print(f"✗ {r.path}: {r.error}")
+    elif r.unchanged:
+        out.print(f"= {r.path}: already ingested ({r.doc_id})")
+    else:
+        types = ", ".join(f"{k} {v}" for k, v in r.tables_by_type.items())
+        out.print(f"✓ {r.path}: {r.title} [{r.doc_id}] {r.tables} tables ({types}), "
                   f"{r.facts} facts, {r.chunks} chunks, {r.findings} audit findings "
                   f"({r.problems} problems), {r.seconds:.1f}s")
-            for f in store.findings(r.doc_id):
-                print(f"    {'ok ' if f.ok else '!! '}[{f.check}] {f.message}")
-    return 1 if failed else 0
+        for f in store.findings(r.doc_id):
+            if not f.ok:
+                out.print(f"    !! [{f.check}] {f.message}")
 
 
 def _engine(settings: Settings):  # type: ignore[no-untyped-def]

@@ -53,17 +53,20 @@ def expand(paths: list[Path]) -> list[Path]:
 
 
 def ingest_paths(paths: list[Path], store: Store,
-                 progress: Callable[[FileResult], None] | None = None) -> list[FileResult]:
+                 progress: Callable[[FileResult], None] | None = None,
+                 on_page: Callable[[Path, int, int], None] | None = None) -> list[FileResult]:
+    """Ingest files and folders; `progress` hears of each file done, `on_page` of each PDF page read."""
     results = []
     for path in expand(paths):
-        result = ingest_file(path, store)
+        pages = (lambda done, total, p=path: on_page(p, done, total)) if on_page else None
+        result = ingest_file(path, store, pages)
         results.append(result)
         if progress:
             progress(result)
     return results
 
 
-def ingest_file(path: Path, store: Store) -> FileResult:
+def ingest_file(path: Path, store: Store, on_page: Callable[[int, int], None] | None = None) -> FileResult:
     """Ingest one file; an error is reported in the result and nothing stored changes."""
     started = time.perf_counter()
     result = FileResult(str(path))
@@ -75,7 +78,7 @@ def ingest_file(path: Path, store: Store) -> FileResult:
         if known:
             result.doc_id, result.unchanged = known, True
             return result
-        _ingest(path, sha, store, result)
+        _ingest(path, sha, store, result, on_page)
     except IngestError as exc:
         result.error = str(exc)
     finally:
@@ -83,8 +86,9 @@ def ingest_file(path: Path, store: Store) -> FileResult:
     return result
 
 
-def _ingest(path: Path, sha: str, store: Store, result: FileResult) -> None:
-    pages = clean_pages(read_pages(path))
+def _ingest(path: Path, sha: str, store: Store, result: FileResult,
+            on_page: Callable[[int, int], None] | None = None) -> None:
+    pages = clean_pages(read_pages(path, on_page))
     ident = identify(pages, path.name)
     raw_tables, prose_lines = find_grid_tables(pages) if is_pdf(pages) else find_tables(pages)
     raw_tables = [t for t in raw_tables if t.table_type is not None]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from ingest.errors import UnreadableDocument
@@ -19,14 +20,15 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def read_pages(path: Path) -> list[Page]:
-    """Pages of text of a PDF (with a text layer) or a UTF-8 text extract."""
+def read_pages(path: Path, on_page: Callable[[int, int], None] | None = None) -> list[Page]:
+    """Pages of text of a PDF (with a text layer) or a UTF-8 text extract; `on_page(done, total)`
+    follows a PDF's progress."""
     try:
         head = path.read_bytes()[:8]
     except OSError as exc:
         raise UnreadableDocument(f"{path.name}: cannot be read ({exc.strerror})") from exc
     if head.startswith(PDF_MAGIC):
-        return _read_pdf(path)
+        return _read_pdf(path, on_page)
     return _read_text(path)
 
 
@@ -47,7 +49,7 @@ def _read_text(path: Path) -> list[Page]:
     return [Page(number=i, text=part) for i, part in enumerate(parts, start=1)]
 
 
-def _read_pdf(path: Path) -> list[Page]:
+def _read_pdf(path: Path, on_page: Callable[[int, int], None] | None = None) -> list[Page]:
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
 
@@ -59,6 +61,8 @@ def _read_pdf(path: Path) -> list[Page]:
                 text = "\n".join(line.text for line in geometry.lines)
                 pages.append(Page(number=i, text=text, geometry=geometry))
                 page.close()
+                if on_page is not None:
+                    on_page(i, len(pdf.pages))
     except (PDFSyntaxError, ValueError, KeyError, TypeError, OSError) as exc:
         raise UnreadableDocument(f"{path.name}: a damaged PDF that cannot be opened") from exc
     except Exception as exc:  # pdfminer raises many private error types on broken files

@@ -27,7 +27,7 @@ class Intent:
     amount: Decimal | None = None  # whatif: the percentage change; rank: how many
 
 
-WHATIF = re.compile(r"^(?:如果|假如|假设|若|要是|倘若)(.+?)"
+WHATIF = re.compile(r"(?:如果|假如|假设|要是|倘若|若)(.+?)"
                     r"(减少|下降|压减|削减|降低|缩减|减|增加|增长|提高|上涨|上调|下调|增)了?(\d+(?:\.\d+)?)\s*[%％]")
 RANK = re.compile(r"(哪(?:一)?(?:项|个|类|款|笔)(?:支出|经费|科目)?(?:最多|最大|最高|最少|最小|最低)"
                   r"|(?:最多|最大|最高|最少|最小|最低)的(?:是|前)?(?:哪|什么)?"

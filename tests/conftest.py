@@ -24,3 +24,15 @@ def seed_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 @pytest.fixture(scope="session")
 def seed_engine(seed_store: Store) -> Engine:
     return Engine(seed_store)
+
+
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def corpus_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """The seed and the seven real PDFs together: many units, years and kinds at once."""
+    store = Store(tmp_path_factory.mktemp("corpus-data"))
+    results = ingest_paths([CORPUS], store)
+    assert results and not [r.error for r in results if r.error]
+    return Engine(store)
