@@ -24,6 +24,7 @@ from ingest.tables import EMPTY_NOTE, NOTE, PART_MARK, UNIT_MARK, RawRow, RawTab
 NUMBERED_TITLE = re.compile(
     r"^(?:(?:公开|附)?\s*(?:表\s*)?(\d{1,2}(?:[-－]\d{1,2})?)\s*表?|表\s*(\d{1,2}))\s*[:：、.．]?\s*(.*)$")
 TITLE_END = re.compile(r"表(（[^）]{1,10}）|\([^)]{1,10}\))?$")
+HEADER_WORDS = re.compile(r"^(项目|科目|功能分类|经济分类|收入|支出)|(合计|金额|预算数|决算数)$")
 CODE_TOKEN = re.compile(r"^\d{2,7}$")
 CODE_HEADER = re.compile(r"编码|代码|科目编号|^[类款项]$")
 BLANK = {"-", "—", "－", "--", "——", "/", "无"}
@@ -100,6 +101,9 @@ def _titles(stream: list[tuple[Page, Line]]) -> list[tuple[int, int, str, str]]:
             continue
         if _is_data(line):
             continue
+        unit_here = UNIT_MARK.search(text.replace(":", "："))
+        if unit_here:  # "收支预算总表 单位：万元" printed on one line
+            text = text[:unit_here.start()].rstrip("（(")
         m = NUMBERED_TITLE.match(text)
         number, title = "", text
         if not m and classify_table(text + "表") is None:
@@ -116,8 +120,8 @@ def _titles(stream: list[tuple[Page, Line]]) -> list[tuple[int, int, str, str]]:
             k += 1
         if not TITLE_END.search(title) or classify_table(title) is None:
             continue
-        if not any(UNIT_MARK.search(t) or t.startswith(("编制", "部门：", "单位名称", "预算单位"))
-                   for t in nxt[k:k + 3]):
+        if not unit_here and not any(UNIT_MARK.search(t) or t.startswith(("编制", "部门：", "单位名称", "预算单位"))
+                                     or HEADER_WORDS.search(t) for t in nxt[k:k + 3]):
             continue
         if out and out[-1][1] > i:
             continue
