@@ -223,6 +223,8 @@ def _header_path(b: Bin, head: list[Line], geo: Geometry) -> tuple[str, ...]:
     levels: list[tuple[float, float, float, str]] = []  # (top, left, right, text)
     for line in head:
         for c in line.cells:
+            if c.is_number:  # a code or a column number is not a column's name
+                continue
             left, right = geo.span(c)
             if not (left - 1 <= b.mid <= right + 1 or (c.x0 < b.x1 and c.x1 > b.x0)):
                 continue

@@ -189,7 +189,7 @@ def _subject(text: str) -> str:
     levels = re.findall(r"([^（）()]+)[（(]\d*(?:类|款|项)[)）]", text)
     if levels:
         return ITEM.sub("", levels[-1])
-    text = ITEM.sub("", text)
+    text = re.sub(r"^[（(][^（）()]{1,6}[)）]", "", ITEM.sub("", text))  # "（部门）共有车辆"
     prev = None
     while prev != text:
         prev = text

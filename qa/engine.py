@@ -225,7 +225,9 @@ class Engine:
                   unit: str | None = None) -> Fact | None:
         rows: list[Match] = []
         if unit in (None, "元", "万元", "亿元"):
-            rows = match_rows(phrase, tf, self.columns) or match_columns(phrase, tf, self.columns)
+            rows = match_rows(phrase, tf, self.columns)
+            if not rows or rows[0].loose:  # "基本支出中公用经费": a column of the total row
+                rows = match_columns(phrase, tf, self.columns) or rows
         prose = match_prose(phrase, pf, AMOUNT_MEASURES, unit, strict=True)
         if "价值" in phrase:
             prose = [p for p in prose if p[1].column == "价值"] or prose

@@ -140,11 +140,12 @@ def _named_columns(phrase: str, columns: set[str]) -> set[str]:
 
 
 def match_columns(phrase: str, facts: list[Fact], columns: set[str]) -> list[Match]:
-    """Total-row facts of a column the phrase names ("项目支出一共多少")."""
-    phrase = norm(phrase)
-    named = {c for c in columns if len(c) >= 3 and norm(c) in phrase}
+    """Total-row facts of a column the phrase names ("项目支出一共多少"); the words that say
+    where ("一般公共预算基本支出中，公用经费") pick the table."""
+    context, subject = split_context(phrase)
+    named = {c for c in columns if len(c) >= 3 and norm(c) in subject}
     out = [
-        _match(f, len(f.column), 1.0, phrase, named)
+        _match(f, len(f.column), 1.0, context + subject, named)
         for f in facts if f.row in TOTAL_ROWS and f.column in named
     ]
     return sorted(out, key=lambda m: m.key, reverse=True)
@@ -196,7 +197,7 @@ def _match_prose(phrase: str, facts: list[Fact], measures: tuple[str, ...],
         if size < 2:
             continue
         cov = size / len(name)
-        if cov < 0.5 and size < 4:
+        if cov < 0.6 and size < 4:
             continue
         section_bonus = lcs(phrase, norm(f.section)) / 100
         out.append((size * cov + section_bonus, f))
