@@ -163,7 +163,10 @@ def _is_data(line: Line) -> bool:
     cells = line.cells
     if any(c.is_number and ("." in c.text or "," in c.text) for c in cells):
         return True
-    return len(cells) >= 2 and bool(CODE_TOKEN.match(cells[0].text)) and not cells[1].is_number
+    if len(cells) >= 2 and bool(CODE_TOKEN.match(cells[0].text)) and not cells[1].is_number:
+        return True
+    # a line of codes alone ("301 302": each half's 类, printed above its name)
+    return all(re.fullmatch(r"\d{1,7}", c.text) for c in cells) and any(len(c.text) >= 3 for c in cells)
 
 
 def _fill(table: RawTable, items: list[tuple[Page, Line]]) -> None:
@@ -255,8 +258,6 @@ def _sections(lines: list[Line], bins: list[Bin], known: set[int]) -> tuple[list
     for k, at in enumerate(label_at):
         codes = [i for i in range(prev_end, at) if bins[i].code]
         amounts = [i for i in range(at, min(bounds[k + 1], len(bins))) if not bins[i].code]
-        # code bins right after the labels (rare) belong to this section too
-        codes += [i for i in range(at, min(bounds[k + 1], len(bins))) if bins[i].code]
         prev_end = at
         sections.append(Section(codes, amounts, at))
     if label_at[0] > 0:  # figures left of every label: a section without labels
@@ -403,6 +404,12 @@ def _assemble(band: list[_Piece], sec: Section, bins: list[Bin], page: int) -> l
     rows: list[list[_Piece]] = []
     pending: list[_Piece] = []
     for p in band:
+        if p.code and not p.cells and not p.label:  # a code printed a little above its row's text
+            if pending and pending[-1].code:
+                rows.append(pending)
+                pending = []
+            pending.append(p)
+            continue
         if p.cells or p.code:
             apart = bool(pending) and p.top - pending[-1].bottom >= 0.8 * (p.bottom - p.top)
             if pending and p.label and (MARKER.match(p.label) or apart):

@@ -81,5 +81,5 @@ def _main_year(years: Counter[int], flat: str) -> int | None:
 
 
 def _region(unit: str) -> str:
-    m = re.match(r"(.{2,8}?[省市区县])", unit)
+    m = re.match(r"(.{2,8}?[省市区县])", unit_key(unit))
     return m.group(1) if m else ""

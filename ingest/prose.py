@@ -91,13 +91,18 @@ def _heading_done(line: str) -> bool:
 def prose_facts(doc_id: str, paras: list[Paragraph], unit: str = "") -> list[Fact]:
     """Facts for the figures the prose states; `unit` (the issuer) is cut from subjects."""
     facts: list[Fact] = []
+    last = ""
     for para in paras:
         if para.heading:
+            last = ""
             continue
-        subject = ""  # carried from sentence to sentence within a paragraph
+        # carried from sentence to sentence; into the next paragraph only when it goes on
+        # comparing ("与上年相比增加85.11万元" printed as a paragraph of its own)
+        subject = last if COMPARE.match(squash(para.text)) else ""
         for sentence in re.split(r"(?<=[。；])", para.text):
             found, subject = _sentence_facts(doc_id, sentence.strip(), para, unit, subject)
             facts.extend(found)
+        last = subject
     return facts
 
 
@@ -211,4 +216,4 @@ def _drop_issuer(text: str, issuer: str) -> str:
     text = squash(text)
     if issuer:
         text = text.replace(issuer, "")
-    return re.sub(r"^(主要原因是|主要用于|本单位|我单位|单位|本部门|部门)", "", text)
+    return re.sub(r"^(主要原因是|主要用于|本单位|我单位|本部门|(单位|部门)(?=20\d\d|本年|当年))", "", text)
