@@ -9,6 +9,7 @@ import pytest
 from budget_qa_cli import main
 from ingest import Store, ingest_paths
 from tests.conftest import SEED
+from tests.pdfs import draw_table_pdf
 
 
 @pytest.fixture()
@@ -47,28 +48,10 @@ def test_pdf_without_text_layer_is_called_a_scan(store_with_seed: Store, tmp_pat
 
 
 def test_small_pdf_disclosure_is_ingested(tmp_path: Path) -> None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     path = tmp_path / "tiny.pdf"
-    c = canvas.Canvas(str(path))
-    c.setFont("STSong-Light", 11)
-    for y, text in ((800, "测试县卫生局2024年部门预算公开"), (770, "表 3 部门支出总体情况表"),
-                    (750, "编制单位：测试县卫生局")):
-        c.drawString(50, y, text)
-    c.drawRightString(540, 750, "单位：万元")
-    rows = [("科目", "合计", "基本支出", "项目支出"),
-            ("210 卫生健康支出", "120.50", "100.00", "20.50"),
-            ("21001 卫生健康管理事务", "120.50", "100.00", "20.50"),
-            ("合计", "120.50", "100.00", "")]
-    for i, (label, *cells) in enumerate(rows):
-        y = 720 - 20 * i
-        c.drawString(50, y, label)
-        for x, cell in zip((380, 460, 540), cells, strict=True):
-            c.drawRightString(x, y, cell)
-    c.save()
+    draw_table_pdf(path, [("210 卫生健康支出", "120.50", "100.00", "20.50"),
+                          ("21001 卫生健康管理事务", "120.50", "100.00", "20.50"),
+                          ("合计", "120.50", "100.00", "")])
     store = Store(tmp_path / "data")
     [result] = ingest_paths([path], store)
     assert not result.error, result.error

@@ -13,6 +13,7 @@ import pytest
 
 from ingest import Fact, Store, ingest_paths
 from tests.conftest import ROOT
+from tests.pdfs import draw_table_pdf
 
 REAL = ROOT.parent / "shared" / "corpus" / "real"
 JIANCHAYUAN = "js_2018_jianchayuan_budget.pdf"
@@ -313,29 +314,9 @@ def test_region_of_a_party_office_is_the_province(tmp_path: Path) -> None:
     assert store.documents()[0].region == "江苏省"
 
 
-def _draw_table(path: Path, rows: list[tuple[str, str, str, str]]) -> None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    c = canvas.Canvas(str(path))
-    c.setFont("STSong-Light", 11)
-    for y, text in ((800, "测试县卫生局2024年部门预算公开"), (770, "表3 部门支出总体情况表"),
-                    (750, "编制单位：测试县卫生局")):
-        c.drawString(50, y, text)
-    c.drawRightString(540, 750, "单位：万元")
-    for i, (label, *cells) in enumerate([("科目", "合计", "基本支出", "项目支出"), *rows]):
-        y = 720 - 20 * i
-        c.drawString(50, y, label)
-        for x, cell in zip((380, 460, 540), cells, strict=True):
-            c.drawRightString(x, y, cell)
-    c.save()
-
-
 def _ingest_table(tmp_path: Path, child: tuple[str, str, str, str]) -> Store:
     path = tmp_path / "planted.pdf"
-    _draw_table(path, [("210 卫生健康支出", "120.50", "100.00", "20.50"),
+    draw_table_pdf(path, [("210 卫生健康支出", "120.50", "100.00", "20.50"),
                        ("21001 卫生健康管理事务", "80.00", "70.00", "10.00"),
                        child,
                        ("合计", "120.50", "100.00", "20.50")])
