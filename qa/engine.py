@@ -117,6 +117,8 @@ class Engine:
             return self._text(question, doc)
         if intent.op == "rank":
             return self._rank(question, intent, subjects, tf, doc, conv)
+        if intent.op == "count":
+            return self._count(question, intent, subjects, tf, pf, doc, conv)
         try:
             if intent.op == "whatif":
                 f = self._find(subjects[0], tf, pf, "万元") if subjects else None
@@ -166,6 +168,25 @@ class Engine:
         head = f"{_label(parent)}下共 {len(items)} 项，{word}的" + (f"前{n}项" if n > 1 else "一项")
         return Reply(question, f"{head}：{listed}。{_source(parent)}", "answered",
                      tuple(self._cite(f) for f in ranked))
+
+    def _count(self, question: str, intent: Intent, subjects: list[str], tf: list[Fact], pf: list[Fact],
+               doc: Document, conv: Conversation) -> Reply:
+        """How many: a count the prose states, else the rows under the row the question names."""
+        phrase = subjects[0] if subjects else ""
+        stated = match_prose(phrase, pf, ("数量",), intent.unit, strict=True)
+        if stated:
+            f = stated[0][1]
+            return Reply(question, f"{f.row}为{calc.format_amount(f.value, f.unit)}。{_source(f)}", "answered",
+                         (self._cite(f),))
+        rows = match_rows(phrase, tf, self.columns) if phrase else []
+        items = _parts_of(rows[0].fact, tf) if rows else []
+        if not items:
+            return self._not_found(question, subjects, doc)
+        parent = rows[0].fact
+        conv.subjects.append(phrase)
+        names = "、".join(f.row for f in items[:12]) + ("等" if len(items) > 12 else "")
+        return Reply(question, f"{_label(parent)}下列有 {len(items)} 项：{names}。{_source(parent)}", "answered",
+                     (self._cite(parent),))
 
     def _across(self, question: str, docs: list[Document], conv: Conversation) -> Reply:
         """One figure in several documents, compared or ranked, each with its source."""
@@ -224,7 +245,7 @@ class Engine:
     def _find_any(self, phrase: str, tf: list[Fact], pf: list[Fact],
                   unit: str | None = None) -> Fact | None:
         rows: list[Match] = []
-        if unit in (None, "元", "万元", "亿元"):
+        if unit in (None, "元", "万元", "亿元", "money"):
             rows = match_rows(phrase, tf, self.columns)
             if not rows or rows[0].loose:  # "基本支出中公用经费": a column of the total row
                 rows = match_columns(phrase, tf, self.columns) or rows
@@ -414,8 +435,18 @@ class Engine:
 
     def _not_found(self, question: str, subjects: list[str], doc: Document) -> Reply:
         what = "、".join(s for s in subjects if s) or "这个问题"
-        return Reply(question, f"{doc.title}中没有找到「{what}」的数字，文件没有披露这一项。",
+        near = self._nearest(subjects, doc)
+        hint = f"文件披露的相近项目有：{'、'.join(near)}。" if near else ""
+        return Reply(question, f"{doc.title}中没有找到「{what}」的数字，文件没有披露这一项。{hint}",
                      "not_found")
+
+    def _nearest(self, subjects: list[str], doc: Document) -> list[str]:
+        """Up to three row names of the document that share the most with the question (no figures)."""
+        tf, _ = self._by_doc.get(doc.doc_id, ([], []))
+        words = [split_context(s)[1] for s in subjects if s]
+        scored = {f.row: max(lcs(norm(w), norm(f.row)) for w in words) for f in tf} if words else {}
+        best = sorted((n for n, k in scored.items() if k >= 2 and n not in ("合计", "总计")), key=lambda n: -scored[n])
+        return best[:3]
 
     def _cite(self, f: Fact) -> Citation:
         doc = self.by_id.get(f.doc_id)

@@ -14,7 +14,8 @@ SYNONYMS = (
     ("公车", "公务用车"), ("出国", "因公出国（境）费"), ("吃喝", "公务接待费"),
     ("接待费", "公务接待费"), ("社保", "社会保险"),
     ("一共有多少钱", "收支总预算"), ("总预算", "收支总预算"), ("总收入", "收入总计"),
-    ("总支出", "支出总计"), ("车", "车辆"),
+    ("总支出", "支出总计"), ("买公车", "公务用车购置"), ("买车", "公务用车购置"), ("购车", "公务用车购置"),
+    ("车", "车辆"),
 )
 # The total row of a table is asked for by the table's topic.
 TOPIC_OF_TYPE = {
@@ -120,7 +121,9 @@ def _match_rows(phrase: str, facts: list[Fact], columns: set[str], context: str 
                     continue
                 size = lcs(phrase, name)
                 c = size / len(name)
-                if size >= 2 and (c >= 0.6 or size >= 6) and size * c > best * cov:
+                # the row fully named, or most of it and most of what was asked ("办公用房租金" ≠ 办公费)
+                enough = c == 1 or size >= 6 or (c >= 0.6 and size / len(phrase.split("|")[0]) >= 0.5)
+                if size >= 2 and enough and size * c > best * cov:
                     best, cov, alias = size, c, k > 0
         if not best:
             continue
@@ -206,6 +209,6 @@ def _match_prose(phrase: str, facts: list[Fact], measures: tuple[str, ...],
 
 def _unit_ok(fact_unit: str, wanted: str) -> bool:
     money = ("元", "万元", "亿元")
-    if wanted in money:
+    if wanted in money or wanted == "money":
         return fact_unit in money
     return fact_unit == wanted

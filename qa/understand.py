@@ -19,7 +19,7 @@ FILLER = re.compile(r"请问|是多少|有多少|多少钱|多少|是几|几|吗
 
 @dataclass(frozen=True)
 class Intent:
-    op: str  # lookup | text | change | share | sum | difference | previous | per_unit | whatif | rank
+    op: str  # lookup | text | change | share | sum | difference | previous | per_unit | whatif | rank | count
     subjects: tuple[str, ...]
     unit: str | None  # the unit asked for
     percent: bool = False
@@ -29,6 +29,7 @@ class Intent:
 
 WHATIF = re.compile(r"(?:如果|假如|假设|要是|倘若|若)(.+?)"
                     r"(减少|下降|压减|削减|降低|缩减|减|增加|增长|提高|上涨|上调|下调|增)了?(\d+(?:\.\d+)?)\s*[%％]")
+COUNT = re.compile(r"(?:一共|总共|共)?有?(?:几|多少)(个|项|类|款|家|所)(科目|项目|单位|类|款|项)?")
 RANK = re.compile(r"(哪(?:一)?(?:项|个|类|款|笔)(?:支出|经费|科目)?(?:最多|最大|最高|最少|最小|最低)"
                   r"|(?:最多|最大|最高|最少|最小|最低)的(?:是|前)?(?:哪|什么)?"
                   r"|前([一二三四五六七八九十两\d]+)(?:个|项|名|位|类)?|排名|排序|从高到低|从多到少|从低到高|从少到多)")
@@ -42,6 +43,8 @@ def unit_asked(q: str) -> str | None:
                           (r"几台|多少台", "台"), (r"几个|多少个", "个")):
         if re.search(pattern, q):
             return unit
+    if re.search(r"花了?多少|多少钱|花费|花销|开销", q):
+        return "money"  # an amount of money, in whatever unit the document states it
     return None
 
 
@@ -59,6 +62,9 @@ def understand(question: str) -> Intent:
         return Intent("rank", (subject,), unit, more=not low, amount=Decimal(count))
     if TEXT_WORDS.search(q) and not re.search(r"多少|几|比例|比重", q):
         return Intent("text", (q,), None)
+    m = COUNT.search(q)
+    if m and not re.search(r"元|钱|金额|比例|人", q[m.start():]):
+        return Intent("count", (_clean(q[:m.start()] + (m.group(2) or "") + q[m.end():]),), m.group(1))
     m = WHATIF.search(q)
     if m:
         down = m.group(2) in ("减少", "下降", "压减", "削减", "降低", "缩减", "减", "下调")

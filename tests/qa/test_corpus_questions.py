@@ -122,3 +122,18 @@ def test_gold_style_document_names_resolve(corpus_engine: Engine) -> None:
     assert corpus_engine.document_named("sh_2026_pt_sifaju_budget.pdf").unit == "上海市普陀区司法局"  # type: ignore[union-attr]
     assert corpus_engine.document_named("sh_2024_pt_caizhengju_final").kind == "决算"  # type: ignore[union-attr]
     assert corpus_engine.document_named("nowhere-2030") is None
+
+
+def test_count_from_the_prose_or_from_a_rows_parts(corpus_engine: Engine) -> None:
+    stated = corpus_engine.answer("普陀区财政局2024年有几个项目编报了绩效目标？")
+    assert "4个" in stated.answer and stated.citations[0].page == 23
+    parts = corpus_engine.answer("社保中心2024年基本支出有几项？")
+    assert "3 项" in parts.answer
+    assert all(name in parts.answer for name in ("工资福利支出", "商品和服务支出", "对个人和家庭的补助"))
+
+
+def test_not_found_names_what_the_document_does_disclose_nearby(corpus_engine: Engine) -> None:
+    reply = corpus_engine.answer("普陀区财政局2024年办公用房租金是多少？")
+    assert reply.status == "not_found"
+    assert "办公费" in reply.answer
+    assert "万元" not in reply.answer
