@@ -171,6 +171,9 @@ def _fmt(values: list[Decimal]) -> str:
 
 MEASURES = ("年初预算数", "调整预算数", "全年预算数", "预算数", "决算数", "执行数")
 CAR_PARTS = ("购置费", "运行费", "运行维护费")
+GENERIC_LEVELS = ("金额", "小计", "合计", "项目", "收入", "支出")
+# Header levels that name a half of a two-sided table, not a measure: 收入 / 支出 / 功能分类 / 支出用途
+SECTION_LEVEL = re.compile(r"(本年)?(收入|支出)|支出(功能分类|经济分类|用途)|功能分类|经济分类")
 
 
 def column_name(columns: tuple[Column, ...], path: tuple[str, ...]) -> str:
@@ -186,7 +189,7 @@ def column_name(columns: tuple[Column, ...], path: tuple[str, ...]) -> str:
         for word, name in words:
             if len(word) >= 3 and word in level and not any(m in level for m in MEASURES):
                 return name
-        if level not in ("金额", "小计", "合计", "项目", "收入", "支出"):
+        if level not in GENERIC_LEVELS and not SECTION_LEVEL.fullmatch(level):
             return level
     return columns[0].name if columns else (norm[-1] if norm else "合计")
 

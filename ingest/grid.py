@@ -372,6 +372,9 @@ def _pieces(sec: Section, bins: list[Bin], lines: list[Line]) -> list[_Piece]:
                     texts.append(c.text)
                 elif c.text in BLANK:
                     texts.append(c.text)
+                elif re.search(r"[\u4e00-\u9fff]", c.text) and c.x0 < bins[owner].x0:
+                    label += squash(c.text)  # a merged summary cell reaching into the figures
+                    texts.append(c.text)
             elif sec.label_at is not None and pos == sec.label_at and not c.is_number \
                     and not any(b.holds(c) for b in bins):
                 label += squash(c.text)

@@ -268,7 +268,8 @@ class Engine:
     def _lookup(self, question: str, intent: Intent, subjects: list[str], tf: list[Fact],
                 pf: list[Fact], doc: Document, conv: Conversation) -> Reply:
         phrase = subjects[0] if subjects else ""
-        f = self._find(phrase, tf, pf, intent.unit, question)
+        unit = "%" if intent.percent and intent.unit is None else intent.unit  # "百分之多少": a stated rate
+        f = self._find(phrase, tf, pf, unit, question)
         if f is None:
             return self._not_found(question, subjects, doc)
         missing = unexplained(phrase, f, doc.unit)
@@ -463,6 +464,9 @@ CUES = ((re.compile(r"为什么|为何|原因"), re.compile(r"原因|由于|因�
         (re.compile(r"职能|职责"), re.compile(r"职责|负责|职能")))
 
 
+ASKING_WORDS = ("百分之", "百分比", "多少钱", "是多少", "一共有", "有多少", "为多少", "多少万", "是不是", "有没有")
+
+
 def unexplained(phrase: str, f: Fact, unit: str = "") -> str:
     """A name in the question's subject (three or more characters, e.g. "国宾馆") that the
     fact found says nothing of: that fact does not answer the question."""
@@ -470,7 +474,7 @@ def unexplained(phrase: str, f: Fact, unit: str = "") -> str:
     text = norm(f"{f.row}{f.quote}{f.table}{f.section}{f.column}")
     for word in tokens(subject):
         if len(word) >= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", word) and lcs(text, word) < 2 \
-                and word not in unit:
+                and word not in unit and word not in ASKING_WORDS:
             return word
     return ""
 

@@ -14,7 +14,8 @@ SYNONYMS = (
     ("公车", "公务用车"), ("出国", "因公出国（境）费"), ("吃喝", "公务接待费"),
     ("接待费", "公务接待费"), ("社保", "社会保险"),
     ("一共有多少钱", "收支总预算"), ("总预算", "收支总预算"), ("总收入", "收入总计"),
-    ("总支出", "支出总计"), ("买公车", "公务用车购置"), ("买车", "公务用车购置"), ("购车", "公务用车购置"),
+    ("总支出", "支出总计"), ("支出总计", "支出合计"), ("收入总计", "收入合计"),
+    ("买公车", "公务用车购置"), ("买车", "公务用车购置"), ("购车", "公务用车购置"),
     ("车", "车辆"),
 )
 # The total row of a table is asked for by the table's topic.
@@ -85,7 +86,7 @@ def expand_synonyms(phrase: str) -> str:
 
 
 # "一般公共预算基本支出中，津贴补贴": the words before 中/里 say where, the rest what.
-CONTEXT = re.compile(r"^(.+?(?:表|支出|预算|经费|收入|决算|资金|拨款|总额))(?:中|里|里面|当中|之中)[，,]?(.{2,})$")
+CONTEXT = re.compile(r"^(.+?(?:表|支出|预算|经费|收入|决算|资金|拨款|总额|采购))(?:中|里|里面|当中|之中)[，,]?(.{2,})$")
 
 
 def split_context(phrase: str) -> tuple[str, str]:
@@ -132,6 +133,7 @@ def _match_rows(phrase: str, facts: list[Fact], columns: set[str], context: str 
     return sorted(out, key=lambda m: m.key, reverse=True)
 
 
+GENERIC_SUBJECTS = ("支出", "收入", "预算", "决算", "年初", "资金", "经费", "金额", "合计", "其中")
 GENERIC_COLUMNS = ("合计", "总计", "小计", "金额", "预算数")
 
 
@@ -161,6 +163,7 @@ def _match(f: Fact, size: int, cov: float, phrase: str, named_cols: set[str]) ->
     title = norm(f.table.split(" ", 1)[-1])
     qual = lcs(rest, title)
     qualifier = qual if qual >= 4 else 0
+    named_cols = {c for c in named_cols if norm(c) in rest}  # "支出合计" names a row, not the 合计 column
     if f.column in named_cols:
         fit = 2
     elif any(c != f.column for c in named_cols):
@@ -196,6 +199,8 @@ def _match_prose(phrase: str, facts: list[Fact], measures: tuple[str, ...],
         if unit and not _unit_ok(f.unit, unit):
             continue
         name = norm(f.row)
+        if name in GENERIC_SUBJECTS and name != phrase:
+            continue  # "支出 1073.77": a subject too bare to answer by
         size = lcs(phrase, name)
         if size < 2:
             continue

@@ -11,7 +11,7 @@ from qa.match import split_context
 TEXT_WORDS = re.compile(r"为什么|为何|原因|什么是|是什么|哪些|职能|依据|用于|用途|怎么|如何|含义|解释|"
                         r"说明了什么|干什么|做什么|哪几|介绍|哪种|什么方式|什么形式|用在|职责|牌子")
 CHANGE = re.compile(r"比上年|较上年|同比|比去年|比\d{4}年|增长|增加|减少|下降|变化")
-PERCENT_ASKED = re.compile(r"百分之几|百分比|%|％|幅度|增长率|下降率|增速|比例|比重|占比")
+PERCENT_ASKED = re.compile(r"百分之几|百分之多少|百分比|%|％|幅度|增长率|下降率|增速|比例|比重|占比")
 SUM = re.compile(r"合计|一共|总共|加起来|总和|之和|共计|加在一起")
 JOIN = re.compile(r"和|与|及|以及|加上|、|跟")
 FILLER = re.compile(r"请问|是多少|有多少|多少钱|多少|是几|几|吗|呢|？|\?|。|！|，$|的预算数|预算是|是")
@@ -93,7 +93,7 @@ def understand(question: str) -> Intent:
         parts = [where + p for p in (_clean(x) for x in JOIN.split(head)) if p]
         if len(parts) >= 2 or "两者" in q or "二者" in q:
             return Intent("sum", tuple(parts), unit)
-    return Intent("lookup", (_clean(q),), unit)
+    return Intent("lookup", (_clean(q),), unit, percent=percent)
 
 
 def _share(q: str, unit: str | None) -> Intent:
