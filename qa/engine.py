@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ingest.errors import QuestionError
 from ingest.model import Document, Fact
@@ -136,7 +136,7 @@ class Engine:
                 if len(ops) < 2:
                     return self._not_found(question, subjects, doc)
                 return self._computed(question, calc.total(ops), doc, conv, intent)
-            if intent.op in ("share", "per_unit", "difference"):
+            if intent.op in ("share", "per_unit", "difference", "compare"):
                 return self._two(question, intent, subjects, tf, pf, doc, conv)
             if intent.op == "change":
                 return self._change(question, intent, subjects or conv.subjects[-1:], pf, doc,
@@ -315,6 +315,17 @@ class Engine:
             c = calc.share(a, b)
         elif intent.op == "per_unit":
             c = calc.per_unit(a, b)
+        elif intent.op == "compare":
+            named = [(a, first), (b, second)]
+            named.sort(key=lambda x: calc.convert(x[0].value, x[0].unit, "元"), reverse=True)
+            (big, big_name), (small, small_name) = named
+            c = calc.difference(big, small)
+            conv.subjects.append(first)
+            reply = self._computed(question, c, doc, conv, intent)
+            lead = (f"{big_name}（{calc.format_amount(big.value, big.unit)}）比{small_name}"
+                    f"（{calc.format_amount(small.value, small.unit)}）多{calc.format_amount(c.result, c.unit)}，"
+                    f"{big_name if intent.more else small_name}{'更多' if intent.more else '更少'}。")
+            return replace(reply, answer=lead + reply.answer)
         else:
             c = calc.difference(a, b) if intent.more else calc.difference(b, a)
         conv.subjects.append(first)
@@ -429,6 +440,10 @@ class Engine:
             result = calc.format_amount(c.result, c.unit)
         parts = "；".join(f"{o.label} {calc.format_amount(o.value, o.unit)}" for o in c.operands)
         text = f"计算结果为{result}（{c.expression}）。依据：{parts}。"
+        if intent.op == "difference" and c.result < 0 and len(c.operands) == 2:  # "A比B多多少" when A is less
+            a, b = c.operands
+            text = (f"{a.label}比{b.label}{'少' if intent.more else '多'}"
+                    f"{calc.format_amount(-c.result, c.unit)}。" + text)
         facts = tuple(o.citation for o in c.operands if isinstance(o.citation, Fact))
         if record:
             conv.operands.append(Operand("计算结果", c.result, c.unit))

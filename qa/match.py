@@ -26,7 +26,7 @@ TOPIC_OF_TYPE = {
     "机关运行经费表": "机关运行经费",
 }
 # Broader tables first: a question that names no table means the whole budget.
-TABLE_PRIORITY = ("收支总表", "支出总表", "收入总表", "一般公共预算基本支出表", "三公经费表",
+TABLE_PRIORITY = ("收支总表", "支出总表", "收入总表", "三公经费表", "一般公共预算基本支出表",
                   "财政拨款收支总表", "一般公共预算支出表", "项目支出表", "结转结余表")
 TOTAL_ROWS = ("合计", "总计")
 

@@ -19,7 +19,7 @@ FILLER = re.compile(r"请问|是多少|有多少|多少钱|多少|是几|几|吗
 
 @dataclass(frozen=True)
 class Intent:
-    op: str  # lookup | text | change | share | sum | difference | previous | per_unit | whatif | rank | count
+    op: str  # lookup | text | change | share | sum | difference | compare | previous | per_unit | whatif | rank | count
     subjects: tuple[str, ...]
     unit: str | None  # the unit asked for
     percent: bool = False
@@ -76,6 +76,10 @@ def understand(question: str) -> Intent:
         return Intent("per_unit", (_clean(money), _clean(counted)), unit)
     if "占" in q and percent:
         return _share(q, unit)
+    m = re.search(r"(.+?)(?:和|与|跟|还是|同)(.+?)(?:相比)?[，,]?(?:哪个|哪项|谁|哪一个)(?:更)?(多|大|高|少|小|低)", q)
+    if m:  # "基本支出和项目支出哪个多": both figures and the gap
+        return Intent("compare", (_clean(m.group(1)), _clean(m.group(2))), unit,
+                      more=m.group(3) in ("多", "大", "高"))
     m = re.search(r"(.+?)比(?!上年|去年|较|\d{4})(.+?)(多|少)", q) or \
         re.search(r"(.+?)比(\d{4}年度?[^，。？]*?(?:执行数|决算数|年初预算|调整预算))(多|少)", q)
     if m and not CHANGE.search(m.group(1)):

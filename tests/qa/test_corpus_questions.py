@@ -137,3 +137,14 @@ def test_not_found_names_what_the_document_does_disclose_nearby(corpus_engine: E
     assert reply.status == "not_found"
     assert "办公费" in reply.answer
     assert "万元" not in reply.answer
+
+
+def test_two_items_of_one_document_compared(corpus_engine: Engine) -> None:
+    reply = corpus_engine.answer("社保中心2024年人员经费和公用经费哪个少？")
+    assert reply.answer.startswith("人员经费（297.64万元）比公用经费（10.80万元）多286.84万元，公用经费更少")
+    assert reply.calculation is not None and reply.calculation.result == Decimal("286.84")
+
+
+def test_a_difference_asked_the_wrong_way_round_says_less(corpus_engine: Engine) -> None:
+    reply = corpus_engine.answer("社保中心2024年公用经费比人员经费多多少？")
+    assert reply.answer.startswith("公用经费比人员经费少286.84万元")
