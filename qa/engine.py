@@ -328,6 +328,11 @@ class Engine:
             return replace(reply, answer=lead + reply.answer)
         else:
             c = calc.difference(a, b) if intent.more else calc.difference(b, a)
+            if c.result < 0:  # "A比B多多少" when A is the smaller: say so before the arithmetic
+                conv.subjects.append(first)
+                reply = self._computed(question, c, doc, conv, intent)
+                lead = f"{first}比{second}{'少' if intent.more else '多'}{calc.format_amount(-c.result, c.unit)}。"
+                return replace(reply, answer=lead + reply.answer)
         conv.subjects.append(first)
         return self._computed(question, c, doc, conv, intent)
 
@@ -440,10 +445,6 @@ class Engine:
             result = calc.format_amount(c.result, c.unit)
         parts = "；".join(f"{o.label} {calc.format_amount(o.value, o.unit)}" for o in c.operands)
         text = f"计算结果为{result}（{c.expression}）。依据：{parts}。"
-        if intent.op == "difference" and c.result < 0 and len(c.operands) == 2:  # "A比B多多少" when A is less
-            a, b = c.operands
-            text = (f"{a.label}比{b.label}{'少' if intent.more else '多'}"
-                    f"{calc.format_amount(-c.result, c.unit)}。" + text)
         facts = tuple(o.citation for o in c.operands if isinstance(o.citation, Fact))
         if record:
             conv.operands.append(Operand("计算结果", c.result, c.unit))
