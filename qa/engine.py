@@ -114,6 +114,8 @@ class Engine:
         elif intent.op != "lookup" or not subjects or not self._only_column(subjects[0]):
             conv.row = ""
         if intent.op == "text":
+            if len(question) < 12 and conv.subjects and not match_rows(question, tf, self.columns):
+                return self._text(conv.subjects[-1] + question, doc)  # "为什么少了这么多？"
             return self._text(question, doc)
         if intent.op == "rank":
             return self._rank(question, intent, subjects, tf, doc, conv)
@@ -159,7 +161,7 @@ class Engine:
         items = _parts_of(parent, tf)
         if not items:
             return self._not_found(question, subjects, doc)
-        n = int(intent.amount or 1)
+        n = min(int(intent.amount or 1), len(items))
         ranked = sorted(items, key=lambda f: f.value, reverse=intent.more)[:n]
         word = "最多" if intent.more else "最少"
         listed = "；".join(f"{i}. {_label(f)} {calc.format_amount(f.value, f.unit)}"
@@ -276,7 +278,7 @@ class Engine:
         if missing:
             return Reply(question, f"{doc.title}没有单列「{missing}」的数字。文件披露的最接近的一项是"
                          f"「{_label(f)}」{_source(f)}，但它并不是「{missing}」。", "not_found", (self._cite(f),))
-        conv.subjects.append(phrase)
+        conv.subjects.append(f.row if f.row not in ("合计", "总计") else phrase)  # what was found, for follow-ups
         conv.operands.append(_operand(f))
         if intent.unit and intent.unit != f.unit and intent.unit in calc.MONEY_UNITS \
                 and f.unit in calc.MONEY_UNITS:
@@ -361,7 +363,7 @@ class Engine:
         if not intent.percent:
             hits = [h for h in hits if h[1].unit in calc.MONEY_UNITS] or hits
         if not hits:
-            return self._not_found(question, subjects, doc)
+            return self._not_found(question, [f"{s}比上年的变化" for s in subjects if s] or subjects, doc)
         f = hits[0][1]
         conv.subjects.append(phrase)
         rate = next((g for g in pf if g.quote == f.quote and g.row == f.row
@@ -424,10 +426,11 @@ class Engine:
 
     def _stated_change(self, asked: str, doc: Document) -> str:
         """For "why did X rise/fall", the start of the sentence that states X's change."""
-        if not (re.search(r"为什么|为何|原因", asked) and re.search(r"增加|减少|增长|下降|上升|降低|变化", asked)):
+        why = re.search(r"为什么|为何|原因", asked)
+        if not (why and re.search(r"增加|减少|增长|下降|上升|降低|变化|少了|多了", asked)):
             return ""
         bare = re.sub(r"为什么|为何|的原因|原因", "", asked)
-        subject = re.split(r"比上年|较上年|比去年|比\d{4}|同比|有所|大幅", bare)[0]
+        subject = re.split(r"比上年|较上年|比去年|比\d{4}|同比|有所|大幅|少了|多了", bare)[0]
         _, pf = self._by_doc.get(doc.doc_id, ([], []))
         hits = match_prose(subject, pf, ("比上年增加", "比上年减少", "增长率", "下降率"), strict=True)
         if not hits or hits[0][0] < 3:
@@ -572,4 +575,5 @@ def _strip_scope(question: str, doc: Document) -> str:
     for mention in unit_mentions(q):
         if unit_matches(mention, doc.unit):
             q = q.replace(mention, "")
+    q = re.sub(r"^今年|(?<=[局院厅心处室])今年", "", q)
     return re.sub(rf"{doc.year}年度?", "", q) if doc.year else q

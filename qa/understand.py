@@ -52,6 +52,9 @@ def understand(question: str) -> Intent:
     q = re.sub(r"\s+", "", question)
     unit = unit_asked(q)
     percent = bool(PERCENT_ASKED.search(q))
+    m = re.search(r"(.*?)(?:主要)?(?:花|用)(?:在|到)了?哪(?:里|些|儿)", q)
+    if m and re.sub(r"^(这些|那些)|的$", "", _clean(m.group(1))) in ("", "钱", "资金", "经费", "预算", "财政资金"):
+        return Intent("rank", ("支出",), unit, amount=Decimal(5))  # "钱主要花在哪里": the largest items
     m = RANK.search(q)
     if m and not re.search(r"比上年|较上年", q):
         top = re.search(r"前([一二三四五六七八九十两\d]+)", q)
@@ -73,6 +76,7 @@ def understand(question: str) -> Intent:
     m = re.search(r"平均每[名个位人]?(.+?)的(.+)", q) or re.search(r"人均(.+)", q)
     if m:
         counted, money = (m.group(1), m.group(2)) if m.lastindex == 2 else ("在职人员", m.group(1))
+        counted = "在职人员" if counted in ("人", "名", "位", "个人", "人员") else counted
         return Intent("per_unit", (_clean(money), _clean(counted)), unit)
     if "占" in q and percent:
         return _share(q, unit)

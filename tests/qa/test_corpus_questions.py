@@ -148,3 +148,13 @@ def test_two_items_of_one_document_compared(corpus_engine: Engine) -> None:
 def test_a_difference_asked_the_wrong_way_round_says_less(corpus_engine: Engine) -> None:
     reply = corpus_engine.answer("社保中心2024年公用经费比人员经费多多少？")
     assert reply.answer.startswith("公用经费比人员经费少286.84万元")
+
+
+def test_citizen_phrasing_over_a_conversation(corpus_engine: Engine) -> None:
+    conv = Conversation()
+    assert "395.84万元" in corpus_engine.answer("社保中心今年一共有多少钱可以花？", conv).answer
+    spent = corpus_engine.answer("钱主要花在哪里？", conv)
+    assert spent.answer.index("社会保障和就业支出 345.12万元") < spent.answer.index("住房保障支出 21.86万元")
+    assert "6181.11万元" in corpus_engine.answer("一般公共预算比去年少了多少？", conv).answer
+    why = corpus_engine.answer("为什么少了这么多？", conv)
+    assert "代编" in why.answer and why.citations
