@@ -211,7 +211,7 @@ def transposed_item(path: tuple[str, ...]) -> tuple[str, str]:
     leaf = items[-1]
     if leaf == "小计" and len(items) > 1:
         leaf = items[-2]
-    elif leaf in CAR_PARTS and len(items) > 1 and "公务用车" in items[-2]:
+    elif leaf in CAR_PARTS:  # in a 三公 table 购置费/运行费 are the official cars'
         leaf = "公务用车" + leaf
     return leaf, measure or "合计"
 

@@ -273,7 +273,8 @@ def _rows(lines: list[Line], geo: Geometry, head: list[Line], known: list[Bin], 
     of the table's first page, matched by position."""
     bins = _bins(lines)
     if head and len(lines) == 1:  # a one-row table: a measure column left blank still exists
-        empty = [c for c in head[-1].cells if squash(c.text) in MEASURES and not any(b.holds(c) for b in bins)]
+        empty = [c for c in head[-1].cells if (squash(c.text) in MEASURES or re.fullmatch(r"\S{2,}费", squash(c.text)))
+                 and not any(b.holds(c) for b in bins)]
         bins = sorted(bins + [Bin(c.x0, c.x1, []) for c in empty], key=lambda b: b.x0)
     carried = bool(known) and not any(_header_path(b, head, geo) for b in bins)
     if carried:

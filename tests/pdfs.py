@@ -27,3 +27,45 @@ def draw_table_pdf(path: Path, rows: list[tuple[str, str, str, str]]) -> None:
         for x, cell in zip((380, 460, 540), cells, strict=True):
             c.drawRightString(x, y, cell)
     c.save()
+
+
+def draw_unruled_pdf(path: Path) -> None:
+    """A layout none of the real PDFs has: no ruling lines, a two-sided 收支总表 and a one-row
+    三公 table whose 公务用车 header spans two blank-or-filled columns."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    c = canvas.Canvas(str(path))
+    c.setFont("STSong-Light", 10)
+    c.drawString(200, 800, "某某区教育局2025年部门预算")
+    c.drawString(200, 770, "部门收支预算总表")
+    c.drawString(50, 750, "编制单位：某某区教育局")
+    c.drawRightString(550, 750, "单位：万元")
+    c.drawString(120, 730, "收入")
+    c.drawString(400, 730, "支出")
+    for x, text in ((50, "项目"), (300, "项目")):
+        c.drawString(x, 712, text)
+    for x in (250, 550):
+        c.drawRightString(x, 712, "预算数")
+    rows = [("一、财政拨款收入", "1,200.00", "一、教育支出", "1,000.00"),
+            ("二、事业收入", "300.00", "二、社会保障和就业支出", "450.00"),
+            ("三、其他收入", "", "三、住房保障支出", "50.00"),
+            ("收入总计", "1,500.00", "支出总计", "1,500.00")]
+    for i, (left, left_value, right, right_value) in enumerate(rows):
+        y = 694 - 18 * i
+        c.drawString(50, y, left)
+        c.drawRightString(250, y, left_value)
+        c.drawString(300, y, right)
+        c.drawRightString(550, y, right_value)
+    c.drawString(200, 560, "“三公”经费支出预算表")
+    c.drawRightString(550, 545, "单位：万元")
+    for x, text in ((60, "合计"), (130, "因公出国（境）费"), (260, "公务用车购置及运行费"), (450, "公务接待费")):
+        c.drawString(x, 525, text)
+    for x, text in ((250, "小计"), (320, "购置费"), (390, "运行费")):
+        c.drawString(x, 510, text)
+    for x, value in ((90, "25.00"), (200, "5.00"), (280, "15.00"), (420, "15.00"), (500, "5.00")):
+        c.drawRightString(x, 490, value)
+    c.showPage()
+    c.save()
