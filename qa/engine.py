@@ -11,11 +11,14 @@ from ingest.settings import Settings
 from ingest.store import Store, VectorIndex
 from qa import calc
 from qa.calc import Calculation, CalculationError, Operand
+from qa.compose import label, measure_named, operand, source, stated_reply, strip_scope, unexplained
+from qa.extract import answering_passage
 from qa.llm import Polisher, known_figures
 from qa.match import Match, lcs, match_columns, match_prose, match_rows, norm, split_context
+from qa.overview import ACROSS, compare_units, count_parts, rank_parts
 from qa.reply import Citation, Reply
-from qa.retrieve import HybridRetriever, tokens
-from qa.scope import resolve_scope, slug_matches, unit_matches, unit_mentions
+from qa.retrieve import HybridRetriever
+from qa.scope import resolve_scope, slug_matches
 from qa.understand import Intent, understand
 
 AMOUNT_MEASURES = ("金额", "数量", "价值", "比例")
@@ -65,6 +68,10 @@ class Engine:
         self.columns = {f.column for f in self.table_facts}
         self.retriever = HybridRetriever(self.store.chunks(), self.vectors)
 
+    def facts_of(self, doc_id: str) -> tuple[list[Fact], list[Fact]]:
+        """A document's table facts and prose facts."""
+        return self._by_doc.get(doc_id, ([], []))
+
     def document_named(self, name: str) -> Document | None:
         """The document a caller names: its id, one of its files, or its short name."""
         if name in self.by_id:
@@ -87,14 +94,14 @@ class Engine:
             return Reply(question, f"{scope.problem}，无法回答。", "not_found")
         if len(scope.docs) > 1 and (scope.several or ACROSS.search(question)):
             conv.doc_ids = [d.doc_id for d in scope.docs]
-            return self._across(question, list(scope.docs), conv)
+            return compare_units(self, question, list(scope.docs), conv)
         if len(scope.docs) > 1:
             names = tuple(d.title for d in scope.docs)
             return Reply(question, "您问的是哪一份文件？" + "；".join(names), "clarify",
                          candidates=names)
         doc = scope.docs[0]
         conv.doc_ids = [doc.doc_id]
-        intent = understand(_strip_scope(question, doc))
+        intent = understand(strip_scope(question, doc))
         reply = self._dispatch(question, intent, doc, conv)
         if self.polisher is not None and (reply.calculation is not None or any(c.table for c in reply.citations)):
             reply = self.polisher.polish(reply, self._known)  # figures only; prose stays verbatim
@@ -102,7 +109,7 @@ class Engine:
         return reply
 
     def _dispatch(self, question: str, intent: Intent, doc: Document, conv: Conversation) -> Reply:
-        tf, pf = self._by_doc.get(doc.doc_id, ([], []))
+        tf, pf = self.facts_of(doc.doc_id)
         subjects = [s for s in intent.subjects if s] or conv.subjects[-1:]
         if conv.subjects:  # "它占…": the subject of the last turn
             subjects = [PRONOUN.sub(conv.subjects[-1], s) for s in subjects]
@@ -118,25 +125,25 @@ class Engine:
                 return self._text(conv.subjects[-1] + question, doc)  # "为什么少了这么多？"
             return self._text(question, doc)
         if intent.op == "rank":
-            return self._rank(question, intent, subjects, tf, doc, conv)
+            return rank_parts(self, question, intent, subjects, tf, doc, conv)
         if intent.op == "count":
-            return self._count(question, intent, subjects, tf, pf, doc, conv)
+            return count_parts(self, question, intent, subjects, tf, pf, doc, conv)
         try:
             if intent.op == "whatif":
-                f = self._find(subjects[0], tf, pf, "万元") if subjects else None
+                f = self.find(subjects[0], tf, pf, "万元") if subjects else None
                 if f is None or intent.amount is None:
-                    return self._not_found(question, subjects, doc)
+                    return self.not_found(question, subjects, doc)
                 conv.subjects.append(subjects[0])
-                return self._computed(question, calc.scale(_operand(f), intent.amount), doc, conv, intent)
+                return self._computed(question, calc.scale(operand(f), intent.amount), doc, conv, intent)
             if intent.op == "sum":
-                found = [self._operand(s, tf, pf) for s in subjects if s not in ("两者", "二者")]
+                found = [self.operand(s, tf, pf) for s in subjects if s not in ("两者", "二者")]
                 ops = [o for o in found if o is not None]
                 if len(found) < 2:
                     ops = conv.operands[-2:]
                 elif len(ops) < len(found):
-                    return self._not_found(question, subjects, doc)
+                    return self.not_found(question, subjects, doc)
                 if len(ops) < 2:
-                    return self._not_found(question, subjects, doc)
+                    return self.not_found(question, subjects, doc)
                 return self._computed(question, calc.total(ops), doc, conv, intent)
             if intent.op in ("share", "per_unit", "difference", "compare"):
                 return self._two(question, intent, subjects, tf, pf, doc, conv)
@@ -149,91 +156,13 @@ class Engine:
             return Reply(question, f"无法计算：{exc}", "not_found")
         return self._lookup(question, intent, subjects, tf, pf, doc, conv)
 
-    def _rank(self, question: str, intent: Intent, subjects: list[str], tf: list[Fact], doc: Document,
-              conv: Conversation) -> Reply:
-        """The largest (or smallest) items under the row or table the question names."""
-        phrase = subjects[0] if subjects else ""
-        rows = match_rows(phrase, tf, self.columns) or match_rows(phrase + "合计", tf, self.columns) \
-            if phrase else []
-        if not rows:
-            return self._not_found(question, subjects, doc)
-        parent = rows[0].fact
-        items = _parts_of(parent, tf)
-        if not items:
-            return self._not_found(question, subjects, doc)
-        n = min(int(intent.amount or 1), len(items))
-        ranked = sorted(items, key=lambda f: f.value, reverse=intent.more)[:n]
-        word = "最多" if intent.more else "最少"
-        listed = "；".join(f"{i}. {_label(f)} {calc.format_amount(f.value, f.unit)}"
-                          for i, f in enumerate(ranked, start=1))
-        conv.subjects.append(phrase)
-        head = f"{_label(parent)}下共 {len(items)} 项，{word}的" + (f"前{n}项" if n > 1 else "一项")
-        return Reply(question, f"{head}：{listed}。{_source(parent)}", "answered",
-                     tuple(self._cite(f) for f in ranked))
-
-    def _count(self, question: str, intent: Intent, subjects: list[str], tf: list[Fact], pf: list[Fact],
-               doc: Document, conv: Conversation) -> Reply:
-        """How many: a count the prose states, else the rows under the row the question names."""
-        phrase = subjects[0] if subjects else ""
-        stated = match_prose(phrase, pf, ("数量",), intent.unit, strict=True)
-        if stated:
-            f = stated[0][1]
-            return Reply(question, f"{f.row}为{calc.format_amount(f.value, f.unit)}。{_source(f)}", "answered",
-                         (self._cite(f),))
-        rows = match_rows(phrase, tf, self.columns) if phrase else []
-        items = _parts_of(rows[0].fact, tf) if rows else []
-        if not items:
-            return self._not_found(question, subjects, doc)
-        parent = rows[0].fact
-        conv.subjects.append(phrase)
-        names = "、".join(f.row for f in items[:12]) + ("等" if len(items) > 12 else "")
-        return Reply(question, f"{_label(parent)}下列有 {len(items)} 项：{names}。{_source(parent)}", "answered",
-                     (self._cite(parent),))
-
-    def _across(self, question: str, docs: list[Document], conv: Conversation) -> Reply:
-        """One figure in several documents, compared or ranked, each with its source."""
-        q = re.sub(r"\s+", "", question)
-        for m in unit_mentions(q):
-            q = q.replace(m, "")
-        intent = understand(ACROSS.sub("", re.sub(r"(20\d\d)年度?", "", q)))
-        phrase = intent.subjects[0] if intent.subjects and intent.subjects[0] else ""
-        phrase = re.sub(r"^(和|与|及|跟|的)+|(哪个|哪家)?最?(多|少|大|小|高|低)?$", "", phrase) or (
-            conv.subjects or [""])[-1]
-        found: list[tuple[Document, Fact]] = []
-        for d in docs:
-            tf, pf = self._by_doc.get(d.doc_id, ([], []))
-            f = self._find(phrase, tf, pf, intent.unit)
-            if f is not None and f.unit in calc.MONEY_UNITS and not unexplained(phrase, f, d.unit):
-                found.append((d, f))
-        if not found:
-            return Reply(question, f"所选的 {len(docs)} 份文件都没有披露「{phrase}」的数字。", "not_found")
-        plain = re.sub(r"多少", "", q)
-        low = bool(re.search(r"少|低|小", plain)) and not re.search(r"多|高|大", plain)
-        found.sort(key=lambda x: calc.convert(x[1].value, x[1].unit, "元"), reverse=not low)
-        conv.subjects.append(phrase)
-        lines = "；".join(f"{i}. {d.unit}（{d.year}年{d.kind}）{calc.format_amount(f.value, f.unit)}"
-                          for i, (d, f) in enumerate(found, start=1))
-        missing = [d.unit for d in docs if d not in [x[0] for x in found]]
-        note = f"（{'、'.join(missing)}的文件没有披露这一项）" if missing else ""
-        cites = tuple(self._cite(f) for _, f in found)
-        if len(found) == 1:
-            return Reply(question, f"{phrase}：{lines}。{note}", "answered", cites)
-        (d1, f1), (d2, f2) = found[0], found[1]
-        a = Operand(f"{d1.unit}{_label(f1)}", f1.value, f1.unit, f1)
-        b = Operand(f"{d2.unit}{_label(f2)}", f2.value, f2.unit, f2)
-        c = calc.difference(a, b, "万元") if not low else calc.difference(b, a, "万元")
-        word = "最少" if low else "最多"
-        text = (f"「{phrase}」{'从少到多' if low else '从多到少'}：{lines}。{note}{d1.unit}{word}，"
-                f"与{d2.unit}相差{calc.format_amount(abs(c.result), c.unit)}（{c.expression}）。")
-        return Reply(question, text, "answered", cites, c)
-
     def _only_column(self, phrase: str) -> bool:
         """"这里面项目支出有多少": a column of the row the conversation is on."""
         text = re.sub(r"(有|是|为|安排了?|预算)$", "", REFER.sub("", re.sub(r"\s+", "", phrase)))
         return text in self.columns and text not in ("合计", "总计", "金额")
 
     # --- finding figures -------------------------------------------------------------
-    def _find(self, phrase: str, tf: list[Fact], pf: list[Fact],
+    def find(self, phrase: str, tf: list[Fact], pf: list[Fact],
               unit: str | None = None, asked: str = "") -> Fact | None:
         f = self._find_any(phrase, tf, pf, unit)
         doc = self.by_id.get(f.doc_id) if f is not None else None
@@ -263,35 +192,34 @@ class Engine:
         loose = match_prose(phrase, pf, AMOUNT_MEASURES, unit)
         return loose[0][1] if loose else None
 
-    def _operand(self, phrase: str, tf: list[Fact], pf: list[Fact]) -> Operand | None:
-        f = self._find(phrase, tf, pf, "万元")
-        return _operand(f) if f else None
+    def operand(self, phrase: str, tf: list[Fact], pf: list[Fact]) -> Operand | None:
+        f = self.find(phrase, tf, pf, "万元")
+        return operand(f) if f else None
 
     def _lookup(self, question: str, intent: Intent, subjects: list[str], tf: list[Fact],
                 pf: list[Fact], doc: Document, conv: Conversation) -> Reply:
         phrase = subjects[0] if subjects else ""
         unit = "%" if intent.percent and intent.unit is None else intent.unit  # "百分之多少": a stated rate
-        f = self._find(phrase, tf, pf, unit, question)
+        f = self.find(phrase, tf, pf, unit, question)
         if f is None:
-            return self._not_found(question, subjects, doc)
+            return self.not_found(question, subjects, doc)
         missing = unexplained(phrase, f, doc.unit)
         if missing:
             return Reply(question, f"{doc.title}没有单列「{missing}」的数字。文件披露的最接近的一项是"
-                         f"「{_label(f)}」{_source(f)}，但它并不是「{missing}」。", "not_found", (self._cite(f),))
+                         f"「{label(f)}」{source(f)}，但它并不是「{missing}」。", "not_found", (self.cite(f),))
         conv.subjects.append(f.row if f.row not in ("合计", "总计") else phrase)  # what was found, for follow-ups
-        conv.operands.append(_operand(f))
+        conv.operands.append(operand(f))
         if intent.unit and intent.unit != f.unit and intent.unit in calc.MONEY_UNITS \
                 and f.unit in calc.MONEY_UNITS:
-            c = calc.in_unit(_operand(f), intent.unit)
+            c = calc.in_unit(operand(f), intent.unit)
             exact = calc.convert(f.value, f.unit, intent.unit).normalize()
             shown = calc.format_amount(c.result, c.unit)
             if exact != c.result:  # 2.28万元 is 0.0228亿元, which two decimals would hide
                 shown = f"{exact:f}{intent.unit}（保留两位小数为{shown}）"
-            text = f"{_label(f)}为{calc.format_amount(f.value, f.unit)}，折合{shown}（{c.expression}）。{_source(f)}"
-            return Reply(question, text, "answered", (self._cite(f),), c)
-        label = _label(f)
-        text = f"{label}为{calc.format_amount(f.value, f.unit)}。{_source(f)}"
-        return Reply(question, text, "answered", (self._cite(f),))
+            text = f"{label(f)}为{calc.format_amount(f.value, f.unit)}，折合{shown}（{c.expression}）。{source(f)}"
+            return Reply(question, text, "answered", (self.cite(f),), c)
+        text = f"{label(f)}为{calc.format_amount(f.value, f.unit)}。{source(f)}"
+        return Reply(question, text, "answered", (self.cite(f),))
 
     def _two(self, question: str, intent: Intent, subjects: list[str], tf: list[Fact],
              pf: list[Fact], doc: Document, conv: Conversation) -> Reply:
@@ -301,18 +229,18 @@ class Engine:
         if intent.op == "share":
             stated = self._stated_share(first, second, tf, pf)
             if stated is not None:
-                return stated_reply(question, stated, self._cite(stated))
-        a = self._operand(first, tf, pf)
+                return stated_reply(question, stated, self.cite(stated))
+        a = self.operand(first, tf, pf)
         unit = "人" if intent.op == "per_unit" else None
         measure = measure_named(second)
         if measure:  # "…的支出决算比年初预算少多少": the same subject's other measure
             hits = match_prose(first, pf, (measure,))
             fb = hits[0][1] if hits else None
         else:
-            fb = self._find(second, tf, pf, unit)
-        b = _operand(fb) if fb else None
+            fb = self.find(second, tf, pf, unit)
+        b = operand(fb) if fb else None
         if a is None or b is None:
-            return self._not_found(question, [first, second], doc)
+            return self.not_found(question, [first, second], doc)
         if intent.op == "share":
             c = calc.share(a, b)
         elif intent.op == "per_unit":
@@ -340,14 +268,14 @@ class Engine:
 
     def _stated_share(self, part: str, whole: str, tf: list[Fact], pf: list[Fact]) -> Fact | None:
         """A share the prose states, used only where the stated base is the one asked for."""
-        wf = self._find(whole, tf, pf) if whole else None
+        wf = self.find(whole, tf, pf) if whole else None
         for _, f in match_prose(part, pf, ("占比",))[:3]:
             amount = next((g for g in pf if g.quote == f.quote and g.row == f.row
                            and g.column == "金额"), None)
             if wf is None or amount is None:
                 continue
             try:
-                c = calc.share(_operand(amount), _operand(wf))
+                c = calc.share(operand(amount), operand(wf))
             except CalculationError:
                 continue
             if c.result == f.value:
@@ -363,7 +291,7 @@ class Engine:
         if not intent.percent:
             hits = [h for h in hits if h[1].unit in calc.MONEY_UNITS] or hits
         if not hits:
-            return self._not_found(question, [f"{s}比上年的变化" for s in subjects if s] or subjects, doc)
+            return self.not_found(question, [f"{s}比上年的变化" for s in subjects if s] or subjects, doc)
         f = hits[0][1]
         conv.subjects.append(phrase)
         rate = next((g for g in pf if g.quote == f.quote and g.row == f.row
@@ -371,8 +299,8 @@ class Engine:
         extra = ""
         if rate is not None and not intent.percent:
             extra = f"，{rate.column[:2]}{calc.format_amount(rate.value, rate.unit)}"
-        text = f"{f.row}{f.column}{calc.format_amount(f.value, f.unit)}{extra}。{_source(f)}"
-        return Reply(question, text, "answered", (self._cite(f),))
+        text = f"{f.row}{f.column}{calc.format_amount(f.value, f.unit)}{extra}。{source(f)}"
+        return Reply(question, text, "answered", (self.cite(f),))
 
     def _previous(self, question: str, subjects: list[str], pf: list[Fact], doc: Document,
                   conv: Conversation) -> Reply:
@@ -386,14 +314,14 @@ class Engine:
                 continue
             sign = -1 if delta.column == "比上年减少" else 1
             d = Operand(f"{delta.row}{delta.column}", delta.value * sign, delta.unit, delta)
-            c = calc.previous_from_change(_operand(current), d)
+            c = calc.previous_from_change(operand(current), d)
             conv.subjects.append(phrase)
             return self._computed(question, c, doc, conv, Intent("previous", (phrase,), None))
-        return self._not_found(question, subjects, doc)
+        return self.not_found(question, subjects, doc)
 
     def _text(self, question: str, doc: Document) -> Reply:
         """The sentences of the best passages that answer the question, quoted."""
-        asked = _strip_scope(question, doc)
+        asked = strip_scope(question, doc)
         hits = self.retriever.search(asked, k=6, doc_ids=[doc.doc_id], kind="prose")
         stated = self._stated_change(asked, doc)
         if stated:  # "为什么X比上年下降": the passage where the prose states X's change
@@ -401,26 +329,7 @@ class Engine:
                     and stated in norm(c.text)][:1] + hits
         if not hits:
             return Reply(question, "文件中没有找到能回答这个问题的内容。", "not_found")
-        scored = []
-        for rank, c in enumerate(hits):
-            sents = _sentences(c.text)
-            for k, sent in enumerate(sents):
-                score = _overlap(asked, sent) + _cue(asked, sent) + (1.0 if rank == 0 else 0.0)
-                if stated and stated in norm(sent):
-                    score += 8
-                end = k
-                if not _cue(asked, sent) and k + 1 < len(sents) and CUE_START.match(sents[k + 1]) \
-                        and _cue(asked, sents[k + 1]):
-                    score, end = score + _cue(asked, sents[k + 1]), k + 1  # "…增长13.11%。主要原因是…"
-                start = k - 1 if k > 0 and CUE_START.match(sent) else k
-                while end + 1 < len(sents) and (
-                        (LIST_ASKED.search(asked) and len("".join(sents[start:end + 2])) < 400)
-                        or not NEW_ITEM.match(sents[end + 1]) and (
-                            len("".join(sents[start:end + 1])) < 40
-                            or (_cue(asked, sents[end]) and end == k + 1 and len(sents[end + 1]) < 200))):
-                    end += 1  # a heading, a list or a bare reason carries on into its next sentences
-                scored.append((score, -rank, -k, "".join(sents[start:end + 1]), c))
-        _, _, _, quote, chunk = max(scored, key=lambda x: x[:3])
+        quote, chunk = answering_passage(asked, hits, stated)
         cite = Citation(doc.doc_id, doc.title, chunk.page, None, quote)
         return Reply(question, f"{quote}（{doc.title}，第{chunk.page}页）", "answered", (cite,))
 
@@ -431,7 +340,7 @@ class Engine:
             return ""
         bare = re.sub(r"为什么|为何|的原因|原因", "", asked)
         subject = re.split(r"比上年|较上年|比去年|比\d{4}|同比|有所|大幅|少了|多了", bare)[0]
-        _, pf = self._by_doc.get(doc.doc_id, ([], []))
+        _, pf = self.facts_of(doc.doc_id)
         hits = match_prose(subject, pf, ("比上年增加", "比上年减少", "增长率", "下降率"), strict=True)
         if not hits or hits[0][0] < 3:
             return ""
@@ -451,9 +360,9 @@ class Engine:
         facts = tuple(o.citation for o in c.operands if isinstance(o.citation, Fact))
         if record:
             conv.operands.append(Operand("计算结果", c.result, c.unit))
-        return Reply(question, text, "answered", tuple(self._cite(f) for f in facts), c)
+        return Reply(question, text, "answered", tuple(self.cite(f) for f in facts), c)
 
-    def _not_found(self, question: str, subjects: list[str], doc: Document) -> Reply:
+    def not_found(self, question: str, subjects: list[str], doc: Document) -> Reply:
         what = "、".join(s for s in subjects if s) or "这个问题"
         near = self._nearest(subjects, doc)
         hint = f"文件披露的相近项目有：{'、'.join(near)}。" if near else ""
@@ -462,118 +371,17 @@ class Engine:
 
     def _nearest(self, subjects: list[str], doc: Document) -> list[str]:
         """Up to three row names of the document that share the most with the question (no figures)."""
-        tf, _ = self._by_doc.get(doc.doc_id, ([], []))
+        tf, _ = self.facts_of(doc.doc_id)
         words = [split_context(s)[1] for s in subjects if s]
         scored = {f.row: max(lcs(norm(w), norm(f.row)) for w in words) for f in tf} if words else {}
         best = sorted((n for n, k in scored.items() if k >= 2 and n not in ("合计", "总计")), key=lambda n: -scored[n])
         return best[:3]
 
-    def _cite(self, f: Fact) -> Citation:
+    def cite(self, f: Fact) -> Citation:
         doc = self.by_id.get(f.doc_id)
         table = None if f.table == "正文" else f.table
         return Citation(f.doc_id, doc.title if doc else "", f.page, table, f.quote)
 
 
-LIST_ASKED = re.compile(r"哪些|哪几|包括什么|职能|职责")
-NEW_ITEM = re.compile(r"^(\d+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、)")
-CUE_START = re.compile(r"^(主要原因|主要用于|用于|其中|具体|原因是|这是由于|由于)")
-CUES = ((re.compile(r"为什么|为何|原因"), re.compile(r"原因|由于|因为|主要是")),
-        (re.compile(r"用于|用在|用途|方面|干什么|做什么"), re.compile(r"用于|用在")),
-        (re.compile(r"哪些|包括|哪几"), re.compile(r"包括|主要有|加挂|分别")),
-        (re.compile(r"职能|职责"), re.compile(r"职责|负责|职能")))
-
-
-ASKING_WORDS = ("百分之", "百分比", "多少钱", "是多少", "一共有", "有多少", "为多少", "多少万", "是不是", "有没有")
-
-
-def unexplained(phrase: str, f: Fact, unit: str = "") -> str:
-    """A name in the question's subject (three or more characters, e.g. "国宾馆") that the
-    fact found says nothing of: that fact does not answer the question."""
-    _, subject = split_context(phrase)
-    text = norm(f"{f.row}{f.quote}{f.table}{f.section}{f.column}")
-    for word in tokens(subject):
-        if len(word) >= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", word) and lcs(text, word) < 2 \
-                and word not in unit and word not in ASKING_WORDS:
-            return word
-    return ""
-
-
-def _sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[。；！？])", text) if s.strip()]
-
-
-def _overlap(question: str, sentence: str) -> float:
-    words = {w for w in tokens(question) if len(w) > 1 and not re.fullmatch(r"\d+年?度?", w)}
-    text = re.sub(r"\s+", "", sentence)
-    return float(sum(len(w) for w in words if w in text))
-
-
-def _cue(question: str, sentence: str) -> float:
-    """4 when the sentence gives what the question asks for: a reason, a use, a list."""
-    return 4.0 if any(a.search(question) and b.search(sentence) for a, b in CUES) else 0.0
-
-
-ACROSS = re.compile(r"哪个单位|哪家单位|哪个部门|哪家|各单位|各部门|所有单位|这些单位|几个单位|哪个更|哪个多|哪个少"
-                    r"|谁多|谁少|谁的|对比|比较一下|排名|排序")
-
-
-def _parts_of(parent: Fact, facts: list[Fact]) -> list[Fact]:
-    """The rows one level under a row (by code), or the top rows of the table under its total."""
-    same = [f for f in facts if f.table == parent.table and f.column == parent.column and f is not parent]
-    if parent.code:
-        depth = {3: 5, 5: 7}.get(len(parent.code), 0)
-        return [f for f in same if f.code and f.code.startswith(parent.code) and len(f.code) == depth]
-    coded = [f for f in same if f.code]
-    if coded:
-        top = min(len(f.code or "") for f in coded)
-        return [f for f in coded if len(f.code or "") == top]
-    return [f for f in same if f.row not in ("合计", "总计", "小计")]
-
-
 PRONOUN = re.compile(r"^(它|其|这项|该项|这一项|这个|此项)(?=占|的|比|是|有|$)")
 REFER = re.compile(r"^(这里面|这其中|其中|里面|这中间|它的|其)")
-MEASURE_WORDS = (("年初预算", "年初预算数"), ("调整预算", "调整预算数"), ("预算执行", "执行数"),
-                 ("执行数", "执行数"), ("决算", "决算数"))
-
-
-def measure_named(phrase: str) -> str:
-    """The measure a phrase names and nothing else: "2025年预算执行数" → 执行数."""
-    text = re.sub(r"20\d\d年度?|当年|的|数$", "", re.sub(r"\s+", "", phrase))
-    for word, measure in MEASURE_WORDS:
-        if text in (word, word + "数"):
-            return measure
-    return ""
-
-
-def stated_reply(question: str, f: Fact, cite: Citation) -> Reply:
-    text = f"{f.row}占比{calc.format_amount(f.value, f.unit)}（文件原文）。{_source(f)}"
-    return Reply(question, text, "answered", (cite,))
-
-
-def _operand(f: Fact) -> Operand:
-    return Operand(_label(f), f.value, f.unit, f)
-
-
-def _label(f: Fact) -> str:
-    if f.table == "正文":
-        return f.row if f.column in ("金额", "数量") else f"{f.row}{f.column}"
-    row = f.row if f.row not in ("合计", "总计") else f"{f.table.split(' ', 1)[-1]}合计"
-    default = f.column in ("合计", "总计", "金额") or (f.column == "预算数" and "决算" not in f.table)
-    return row if default else f"{row}（{f.column}）"
-
-
-def _source(f: Fact) -> str:
-    where = "正文" if f.table == "正文" else f.table
-    code = f"，科目{f.code}" if f.code else ""
-    page = f"，第{f.page}页" if f.page else ""
-    return f"（来源：{where}{code}{page}）"
-
-
-def _strip_scope(question: str, doc: Document) -> str:
-    q = re.sub(r"\s+", "", question)
-    q = q.replace(doc.unit, "")
-    for mention in unit_mentions(q):
-        if unit_matches(mention, doc.unit):
-            q = q.replace(mention, "")
-    q = re.sub(r"^今年|(?<=[局院厅心处室])今年", "", q)
-    return re.sub(rf"{doc.year}年度?", "", q) if doc.year else q
