@@ -171,6 +171,7 @@ def _fmt(values: list[Decimal]) -> str:
 
 MEASURES = ("年初预算数", "调整预算数", "全年预算数", "预算数", "决算数", "执行数")
 CAR_PARTS = ("购置费", "运行费", "运行维护费")
+RATE_COLUMN = re.compile(r"%|％|百分比|比例|比重|[完执]成率|增长率|增幅|降幅")
 GENERIC_LEVELS = ("金额", "小计", "合计", "项目", "收入", "支出")
 # Header levels that name a half of a two-sided table, not a measure: 收入 / 支出 / 功能分类 / 支出用途
 SECTION_LEVEL = re.compile(r"(本年)?(收入|支出)|支出(功能分类|经济分类|用途)|功能分类|经济分类")
@@ -248,7 +249,8 @@ def placed_facts(doc_id: str, raw: RawTable, names: dict[str, str]) -> tuple[Tab
             name = _project_name(r, names) if r.code and r.label else (
                 row_name(r.label) if r.label else names.get(r.code or "", "合计"))
             for col, v in values[i].items():
-                facts.append(Fact(doc_id, label, r.code, name, col, v, raw.unit, r.page, r.quote, tt.name))
+                unit = "%" if RATE_COLUMN.search(col) else raw.unit  # "完成预算%" is a rate, not money
+                facts.append(Fact(doc_id, label, r.code, name, col, v, unit, r.page, r.quote, tt.name))
                 columns += [col] if col not in columns else []
         if not raw.transposed:
             findings += _placed_totals(doc_id, label, rows, values, tt.row_sums, raw.page, side, raw.unit)

@@ -176,10 +176,11 @@ class Engine:
     def _find_any(self, phrase: str, tf: list[Fact], pf: list[Fact],
                   unit: str | None = None) -> Fact | None:
         rows: list[Match] = []
-        if unit in (None, "元", "万元", "亿元", "money"):
+        if unit in (None, "元", "万元", "亿元", "money", "%"):
             rows = match_rows(phrase, tf, self.columns)
             if not rows or rows[0].loose:  # "基本支出中公用经费": a column of the total row
                 rows = match_columns(phrase, tf, self.columns) or rows
+            rows = [m for m in rows if (m.fact.unit == "%") == (unit == "%")]  # a rate asked, a rate given
         prose = match_prose(phrase, pf, AMOUNT_MEASURES, unit, strict=True)
         if "价值" in phrase:
             prose = [p for p in prose if p[1].column == "价值"] or prose
@@ -305,6 +306,13 @@ class Engine:
     def _previous(self, question: str, subjects: list[str], pf: list[Fact], doc: Document,
                   conv: Conversation) -> Reply:
         phrase = subjects[0] if subjects else ""
+        tf, _ = self.facts_of(doc.doc_id)
+        rows = [m for m in match_rows(phrase, tf, self.columns) if "上年" in m.fact.column and not m.loose]
+        if rows:  # a table that prints last year's figure beside this year's
+            f = rows[0].fact
+            conv.subjects.append(f.row)
+            return Reply(question, f"{label(f)}为{calc.format_amount(f.value, f.unit)}。{source(f)}", "answered",
+                         (self.cite(f),))
         hits = match_prose(phrase, pf, ("比上年增加", "比上年减少"))
         hits = [h for h in hits if h[1].unit in calc.MONEY_UNITS]
         for _, delta in hits:

@@ -84,7 +84,7 @@ def understand(question: str) -> Intent:
     if m:  # "基本支出和项目支出哪个多": both figures and the gap
         return Intent("compare", (_clean(m.group(1)), _clean(m.group(2))), unit,
                       more=m.group(3) in ("多", "大", "高"))
-    m = re.search(r"(.+?)比(?!上年|去年|较|\d{4})(.+?)(多|少)", q) or \
+    m = re.search(r"(.+?)比(?!上年|去年|较|\d{4}|例|重|率)(.+?)(多|少)", q) or \
         re.search(r"(.+?)比(\d{4}年度?[^，。？]*?(?:执行数|决算数|年初预算|调整预算))(多|少)", q)
     if m and not CHANGE.search(m.group(1)):
         return Intent("difference", (_clean(m.group(1)), _clean(m.group(2))), unit,

@@ -69,3 +69,42 @@ def draw_unruled_pdf(path: Path) -> None:
         c.drawRightString(x, 490, value)
     c.showPage()
     c.save()
+
+
+def draw_columns_pdf(path: Path) -> None:
+    """决算 columns (年初预算数, 决算数, 完成预算%) and a 上年/本年 pair, ruled by nothing."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    c = canvas.Canvas(str(path))
+    c.setFont("STSong-Light", 10)
+    c.drawString(180, 800, "某某区体育局2025年部门决算")
+    c.drawString(180, 770, "一般公共预算财政拨款支出决算表")
+    c.drawRightString(550, 752, "单位：万元")
+    c.drawString(50, 734, "科目编码")
+    c.drawString(120, 734, "科目名称")
+    for x, text in ((370, "年初预算数"), (460, "决算数"), (550, "完成预算%")):
+        c.drawRightString(x, 734, text)
+    rows = [("201", "一般公共服务支出", "100.00", "95.00", "95.00"),
+            ("20101", "人大事务", "100.00", "95.00", "95.00"),
+            ("", "合计", "100.00", "95.00", "95.00")]
+    for i, (code, name, *values) in enumerate(rows):
+        y = 716 - 18 * i
+        c.drawString(50, y, code)
+        c.drawString(120, y, name)
+        for x, value in zip((370, 460, 550), values, strict=True):
+            c.drawRightString(x, y, value)
+    c.drawString(180, 600, "部门支出预算总表")
+    c.drawRightString(550, 582, "单位：万元")
+    c.drawString(50, 564, "科目名称")
+    for x, text in ((460, "上年预算数"), (550, "本年预算数")):
+        c.drawRightString(x, 564, text)
+    for i, (name, last, now) in enumerate((("教育支出", "80.00", "100.00"), ("合计", "80.00", "100.00"))):
+        y = 546 - 18 * i
+        c.drawString(50, y, name)
+        c.drawRightString(460, y, last)
+        c.drawRightString(550, y, now)
+    c.showPage()
+    c.save()

@@ -6,7 +6,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from ingest import Store, ingest_paths
-from tests.pdfs import draw_unruled_pdf
+from qa import Engine
+from tests.pdfs import draw_columns_pdf, draw_unruled_pdf
 
 
 def test_unruled_two_sided_and_one_row_tables(tmp_path: Path) -> None:
@@ -26,3 +27,21 @@ def test_unruled_two_sided_and_one_row_tables(tmp_path: Path) -> None:
     assert facts[("三公经费表", "公务用车购置费", "合计")] == Decimal("0")  # printed blank
     assert facts[("三公经费表", "公务接待费", "合计")] == Decimal("5.00")
     assert {f.unit for f in store.facts()} == {"万元"}
+
+
+def test_final_account_and_last_year_columns(tmp_path: Path) -> None:
+    path = tmp_path / "columns.pdf"
+    draw_columns_pdf(path)
+    store = Store(tmp_path / "data")
+    [result] = ingest_paths([path], store)
+    assert not result.error, result.error
+    facts = {(f.code or f.row, f.column): (f.value, f.unit) for f in store.facts()}
+    assert facts[("20101", "年初预算数")] == (Decimal("100.00"), "万元")
+    assert facts[("20101", "决算数")] == (Decimal("95.00"), "万元")
+    assert facts[("20101", "完成预算%")] == (Decimal("95.00"), "%")  # a rate, not money
+    assert facts[("教育支出", "上年预算数")] == (Decimal("80.00"), "万元")
+    assert facts[("教育支出", "本年预算数")] == (Decimal("100.00"), "万元")
+    engine = Engine(store)
+    assert "80.00万元" in engine.answer("教育支出上年预算数是多少？").answer
+    assert "95.00万元" in engine.answer("人大事务决算数是多少？").answer
+    assert "95.00%" in engine.answer("人大事务完成预算比例是多少？").answer
