@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 HEADER = ("科目", "合计", "基本支出", "项目支出")
 
 
-def draw_table_pdf(path: Path, rows: list[tuple[str, str, str, str]]) -> None:
-    """A one-page 部门支出总体情况表 of 测试县卫生局 (万元): the header, then `rows`
-    (label, 合计, 基本支出, 项目支出), figures right-aligned in fixed columns."""
+def _canvas(path: Path) -> Any:
+    """A reportlab canvas with a CJK font registered (the font is set by the caller)."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
 
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    c = canvas.Canvas(str(path))
+    return canvas.Canvas(str(path))
+
+
+def draw_table_pdf(path: Path, rows: list[tuple[str, str, str, str]]) -> None:
+    """A one-page 部门支出总体情况表 of 测试县卫生局 (万元): the header, then `rows`
+    (label, 合计, 基本支出, 项目支出), figures right-aligned in fixed columns."""
+    c = _canvas(path)
     c.setFont("STSong-Light", 11)
     for y, text in ((800, "测试县卫生局2024年部门预算公开"), (770, "表3 部门支出总体情况表"),
                     (750, "编制单位：测试县卫生局")):
@@ -32,12 +38,7 @@ def draw_table_pdf(path: Path, rows: list[tuple[str, str, str, str]]) -> None:
 def draw_unruled_pdf(path: Path) -> None:
     """A layout none of the real PDFs has: no ruling lines, a two-sided 收支总表 and a one-row
     三公 table whose 公务用车 header spans two blank-or-filled columns."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    c = canvas.Canvas(str(path))
+    c = _canvas(path)
     c.setFont("STSong-Light", 10)
     c.drawString(200, 800, "某某区教育局2025年部门预算")
     c.drawString(200, 770, "部门收支预算总表")
@@ -73,12 +74,7 @@ def draw_unruled_pdf(path: Path) -> None:
 
 def draw_columns_pdf(path: Path) -> None:
     """决算 columns (年初预算数, 决算数, 完成预算%) and a 上年/本年 pair, ruled by nothing."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    c = canvas.Canvas(str(path))
+    c = _canvas(path)
     c.setFont("STSong-Light", 10)
     c.drawString(180, 800, "某某区体育局2025年部门决算")
     c.drawString(180, 770, "一般公共预算财政拨款支出决算表")
