@@ -93,7 +93,7 @@ def _ingest(path: Path, sha: str, store: Store, result: FileResult,
     raw_tables, prose_lines = find_grid_tables(pages) if is_pdf(pages) else find_tables(pages)
     raw_tables = [t for t in raw_tables if t.table_type is not None]
     paras = paragraphs([(page, line) for page, line in prose_lines if page not in _contents_pages(pages)])
-    doc_id = content_id(unit_key(ident.unit), ident.year, ident.kind)
+    doc_id, adopt = _document_id(ident, store)
     pfacts = prose_facts(doc_id, paras, ident.unit)
     if not raw_tables and not pfacts:
         raise NotADisclosure(f"{path.name}: no budget table or budget figure found; "
@@ -114,25 +114,45 @@ def _ingest(path: Path, sha: str, store: Store, result: FileResult,
     files = [(sha, path.name)]
     doc = Document(doc_id, ident.title, ident.unit, ident.year, ident.kind, path.name, sha,
                    len(pages), ident.region)
-    earlier = store.document(doc_id)
-    others = [f for f in store.file_rows(doc_id) if f[1] != path.name]  # a new version replaces its file
-    if earlier is not None and others:  # another file of the same unit, year and kind: one document
+    labels = {f"{t.number} {t.title}".strip() for t in tables}
+    for old_id in dict.fromkeys([doc_id, *adopt]):  # other files of this unit, year and kind: one document
+        earlier = store.document(old_id)
+        others = [f for f in store.file_rows(old_id) if f[1] != path.name]  # a new version replaces its file
+        if earlier is None or not others:
+            continue
         doc = _merged(earlier, doc, ident)
         files += others
-        labels = {f"{t.number} {t.title}".strip() for t in tables}
-        tables = [t for t in store.tables(doc_id) if f"{t.number} {t.title}".strip() not in labels] + tables
-        facts = [f for f in store.facts(doc_id) if f.source != path.name] + facts
-        chunks = [c for c in store.chunks(doc_id) if c.meta.get("source") != path.name] + chunks
-        findings = [f for f in store.findings(doc_id)
+        tables = [replace(t, doc_id=doc_id) for t in store.tables(old_id)
+                  if f"{t.number} {t.title}".strip() not in labels] + tables
+        facts = [replace(f, doc_id=doc_id) for f in store.facts(old_id) if f.source != path.name] + facts
+        chunks = [replace(c, doc_id=doc_id, chunk_id=content_id(doc_id, c.kind, c.text))
+                  for c in store.chunks(old_id) if c.meta.get("source") != path.name] + chunks
+        findings = [replace(f, doc_id=doc_id) for f in store.findings(old_id)
                     if f.check in ("totals", "parse") and f.table not in labels] + findings
     findings += audit_document(doc_id, facts)
     store.save(doc, files, tables, facts, chunks, findings)
+    for old_id in adopt:  # its files now belong to the document that names its scope
+        if old_id != doc_id:
+            store.delete_document(old_id)
     result.doc_id, result.title = doc_id, doc.title
     result.tables = len(tables)
     result.tables_by_type = dict(Counter(t.table_type for t in tables))
     result.facts, result.chunks = len(facts), len(chunks)
     result.findings = len(findings)
     result.problems = sum(1 for f in findings if not f.ok)
+
+
+def _document_id(ident: Identity, store: Store) -> tuple[str, list[str]]:
+    """The document a file belongs to, and documents it absorbs. A unit's 部门 and 单位
+    disclosures of one year are two documents; a file that states no scope (a tables-only
+    half) joins the one scoped document there is, and a scoped file absorbs such a half."""
+    key = unit_key(ident.unit)
+    bare = content_id(key, ident.year, ident.kind, "")
+    if ident.scope:
+        return content_id(key, ident.year, ident.kind, ident.scope), [bare]
+    scoped = [i for i in (content_id(key, ident.year, ident.kind, s) for s in ("部门", "单位"))
+              if store.document(i) is not None]
+    return (scoped[0] if len(scoped) == 1 else bare), []
 
 
 def _contents_pages(pages: list[Page]) -> set[int]:
