@@ -38,14 +38,14 @@ def find_grid_tables(pages: list[Page]) -> tuple[list[RawTable], list[tuple[int,
     tables: list[RawTable] = []
     prose: list[tuple[int, str]] = []
     i = 0
-    starts = {s: (end, number, title) for s, end, number, title in titles}
+    starts = {s: (end, number, title, unit) for s, end, number, title, unit in titles}
     while i < len(stream):
         if i in starts:
-            end, number, title = starts[i]
+            end, number, title, unit = starts[i]
             tt = classify_table(title)
-            table = RawTable(number=number, title=title, table_type=tt, unit="", page=stream[i][0].number)
+            table = RawTable(number=number, title=title, table_type=tt, unit=unit, page=stream[i][0].number)
             j = _table_end(stream, end, titles)
-            _fill(table, stream[end:j])
+            _fill(table, stream[end:j], tables[-1].unit if tables else "万元")
             tables.append(table)
             i = j
             continue
@@ -55,10 +55,11 @@ def find_grid_tables(pages: list[Page]) -> tuple[list[RawTable], list[tuple[int,
     return tables, prose
 
 
-def _titles(stream: list[tuple[Page, Line]]) -> list[tuple[int, int, str, str]]:
-    """(first line, line after the title, number, title) of each table: a line naming a
-    standard table and followed closely by a 单位 line, or numbered 表N / 公开N表."""
-    out: list[tuple[int, int, str, str]] = []
+def _titles(stream: list[tuple[Page, Line]]) -> list[tuple[int, int, str, str, str]]:
+    """(first line, line after the title, number, title, unit printed beside the title) of
+    each table: a line naming a standard table and followed closely by a 单位 line or its
+    header, or numbered 表N / 公开N表."""
+    out: list[tuple[int, int, str, str, str]] = []
     for i, (page, line) in enumerate(stream):
         text = squash(line.text)
         if not text or len(text) > 60 or text.endswith(("。", "；")) or "……" in text or "..." in text:
@@ -89,11 +90,12 @@ def _titles(stream: list[tuple[Page, Line]]) -> list[tuple[int, int, str, str]]:
             continue
         if out and out[-1][1] > i:
             continue
-        out.append((i, i + 1 + k, number, re.sub(r"^\d{4}年(度)?", "", title)))
+        unit = unit_here.group(1) if unit_here else ""
+        out.append((i, i + 1 + k, number, re.sub(r"^\d{4}年(度)?", "", title), unit))
     return out
 
 
-def _table_end(stream: list[tuple[Page, Line]], start: int, titles: list[tuple[int, int, str, str]]) -> int:
+def _table_end(stream: list[tuple[Page, Line]], start: int, titles: list[tuple[int, int, str, str, str]]) -> int:
     """Where a table stops: the next title, a part heading, or a page that does not continue it."""
     nxt = min((s for s, *_ in titles if s >= start), default=len(stream))
     page = stream[start][0] if start < len(stream) else None
@@ -133,7 +135,7 @@ def _is_data(line: Line) -> bool:
     return all(re.fullmatch(r"\d{1,7}", c.text) for c in cells) and any(len(c.text) >= 3 for c in cells)
 
 
-def _fill(table: RawTable, items: list[tuple[Page, Line]]) -> None:
+def _fill(table: RawTable, items: list[tuple[Page, Line]], unit_before: str) -> None:
     """Header, bins, sections and rows of one table, page by page."""
     pages: dict[int, list[Line]] = {}
     geos: dict[int, Geometry] = {}
@@ -170,5 +172,5 @@ def _fill(table: RawTable, items: list[tuple[Page, Line]]) -> None:
             table.rows += rows
             if not known:
                 known, known_labels = bins, labels
-    table.unit = table.unit or "万元"
+    table.unit = table.unit or unit_before  # no 单位 printed: as the table before it
     table.header = " ".join(ln.text for ln in header_lines)

@@ -52,8 +52,11 @@ def identify(pages: list[Page], file_name: str = "") -> Identity:
         stem = re.sub(r"[\d_\-.]+|pdf|txt", "", file_name)
         unit = _trim_unit(stem) or file_name
     years = Counter(int(y) for y in YEAR.findall(text[:20000]))
-    cover_years = re.findall(r"(20\d\d)\s*年", pages[0].text) if pages else []
-    year = int(cover_years[0]) if cover_years else _main_year(years, flat)
+    front = re.sub(r"\s+", "", pages[0].text[:400]) if pages else ""
+    named = re.findall(r"(20\d\d)年度?(?:[省市区县]级)?(?:部门|单位)?(?:预算|决算)", front)
+    dated = {int(y) for y in re.findall(r"(20\d\d)年\d{1,2}月", front)}  # a publication date is not the year
+    plain = [int(y) for y in re.findall(r"(20\d\d)年", front) if int(y) not in dated]
+    year = int(named[0]) if named else plain[0] if plain else _main_year(years, flat)
     kind = "决算" if flat.count("决算") >= max(3, flat.count("预算") // 4) else "预算"
     dept = flat.count("部门预算") + flat.count("部门决算")
     own = flat.count("单位预算") + flat.count("单位决算")

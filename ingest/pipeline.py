@@ -16,7 +16,7 @@ from ingest.errors import IngestError, NotADisclosure
 from ingest.facts import code_names, placed_facts, table_facts, zero_funds
 from ingest.grid import find_grid_tables, is_pdf
 from ingest.identify import Identity, identify, unit_key
-from ingest.model import Document, Page, content_id
+from ingest.model import Document, Fact, Page, content_id
 from ingest.prose import paragraphs, prose_facts
 from ingest.read import file_sha256, read_pages
 from ingest.store import Store
@@ -117,29 +117,38 @@ def _ingest(path: Path, sha: str, store: Store, result: FileResult,
     labels = {f"{t.number} {t.title}".strip() for t in tables}
     for old_id in dict.fromkeys([doc_id, *adopt]):  # other files of this unit, year and kind: one document
         earlier = store.document(old_id)
-        others = [f for f in store.file_rows(old_id) if f[1] != path.name]  # a new version replaces its file
+        replaced = {path.name} | _same_tables(store.facts(old_id), labels)
+        others = [f for f in store.file_rows(old_id) if f[1] not in replaced]  # a new version replaces its file
         if earlier is None or not others:
             continue
         doc = _merged(earlier, doc, ident)
         files += others
         tables = [replace(t, doc_id=doc_id) for t in store.tables(old_id)
                   if f"{t.number} {t.title}".strip() not in labels] + tables
-        facts = [replace(f, doc_id=doc_id) for f in store.facts(old_id) if f.source != path.name] + facts
+        facts = [replace(f, doc_id=doc_id) for f in store.facts(old_id)
+                 if f.source not in replaced and f.table not in labels] + facts
         chunks = [replace(c, doc_id=doc_id, chunk_id=content_id(doc_id, c.kind, c.text))
-                  for c in store.chunks(old_id) if c.meta.get("source") != path.name] + chunks
+                  for c in store.chunks(old_id) if c.meta.get("source") not in replaced] + chunks
         findings = [replace(f, doc_id=doc_id) for f in store.findings(old_id)
                     if f.check in ("totals", "parse") and f.table not in labels] + findings
     findings += audit_document(doc_id, facts)
-    store.save(doc, files, tables, facts, chunks, findings)
-    for old_id in adopt:  # its files now belong to the document that names its scope
-        if old_id != doc_id:
-            store.delete_document(old_id)
+    absorbed = tuple(i for i in adopt if i != doc_id and store.document(i) is not None)
+    store.save(doc, files, tables, facts, chunks, findings, absorb=absorbed)
     result.doc_id, result.title = doc_id, doc.title
     result.tables = len(tables)
     result.tables_by_type = dict(Counter(t.table_type for t in tables))
     result.facts, result.chunks = len(facts), len(chunks)
     result.findings = len(findings)
     result.problems = sum(1 for f in findings if not f.ok)
+
+
+def _same_tables(facts: list[Fact], labels: set[str]) -> set[str]:
+    """Earlier files whose tables the new file prints again: a copy or a new version."""
+    printed: dict[str, set[str]] = {}
+    for f in facts:
+        if f.table != "正文":
+            printed.setdefault(f.source, set()).add(f.table)
+    return {name for name, tables in printed.items() if tables and tables <= labels}
 
 
 def _document_id(ident: Identity, store: Store) -> tuple[str, list[str]]:

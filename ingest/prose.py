@@ -171,6 +171,8 @@ def _measure(clause: str, unit: str) -> tuple[str, str]:
         for word, measure in MEASURE_ONLY:
             if bare == word:
                 return measure, ""
+            if bare.endswith(word) and len(bare) > len(word) + 1:  # "…财政拨款支出年初预算为"
+                return measure, _subject(bare[: -len(word)])
     if unit == "%":
         m = SHARE.search(text)
         if m:

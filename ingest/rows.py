@@ -116,7 +116,7 @@ def page_rows(lines: list[Line], geo: Geometry, head: list[Line], known: list[Bi
     bins = _bins(lines)
     if head and len(lines) == 1:  # a one-row table: a measure column left blank still exists
         empty = [c for c in head[-1].cells if (squash(c.text) in MEASURES or re.fullmatch(r"\S{2,}费", squash(c.text)))
-                 and not any(b.holds(c) for b in bins)]
+                 and not any(min(c.x1, b.x1) > max(c.x0, b.x0) - 2 for b in bins)]  # no figure under it
         bins = sorted(bins + [Bin(c.x0, c.x1, []) for c in empty], key=lambda b: b.x0)
     carried = bool(known) and not any(_header_path(b, head, geo) for b in bins)
     if carried:
@@ -280,7 +280,7 @@ def _join(band: list[_Piece]) -> list[_Piece]:
     cells: dict[int, Decimal] = {}
     for p in band:
         cells.update(p.cells)
-    return [_Piece(band[0].top, band[-1].bottom, "".join(p.code for p in band),
+    return [_Piece(band[0].top, band[-1].bottom, "".join(dict.fromkeys(p.code for p in band if p.code)),
                    "".join(p.label for p in band), cells, [t for p in band for t in p.texts])]
 
 
@@ -295,7 +295,7 @@ def _compatible(band: list[_Piece]) -> bool:
 
 
 def _row(pieces: list[_Piece], sec: Section, bins: list[Bin], page: int) -> RawRow:
-    code = "".join(p.code for p in pieces)
+    code = "".join(dict.fromkeys(p.code for p in pieces if p.code))  # 类+款 join; a repeated code does not
     label = "".join(p.label for p in pieces)
     cells: dict[int, Decimal] = {}
     for p in pieces:
@@ -304,4 +304,4 @@ def _row(pieces: list[_Piece], sec: Section, bins: list[Bin], page: int) -> RawR
     placed = {bins[i].path: v for i, v in cells.items()}
     ordered = [cells[i] for i in sorted(cells)]
     return RawRow(code or None, label, ordered, page, quote, sec.side, placed=placed,
-                  columns=tuple(bins[i].path for i in sec.amounts))
+                  columns=tuple(dict.fromkeys(bins[i].path for i in sec.amounts)))

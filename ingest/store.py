@@ -75,14 +75,17 @@ class Store:
         return row[0] if row else None
 
     def save(self, doc: Document, files: list[tuple[str, str]], tables: list[Table],
-             facts: list[Fact], chunks: list[Chunk], findings: list[Finding]) -> None:
-        """Replace everything stored for the document, atomically."""
-        old = {r[0] for r in self.db.execute("SELECT chunk_id FROM chunks WHERE doc_id=?",
-                                             (doc.doc_id,))}
+             facts: list[Fact], chunks: list[Chunk], findings: list[Finding],
+             absorb: tuple[str, ...] = ()) -> None:
+        """Replace everything stored for the document, and remove the documents it absorbs
+        (whose content it now holds), atomically."""
+        ids = (doc.doc_id, *absorb)
+        marks = ",".join("?" * len(ids))
+        old = {r[0] for r in self.db.execute(f"SELECT chunk_id FROM chunks WHERE doc_id IN ({marks})", ids)}
         new_ids = {c.chunk_id for c in chunks}
         with self._transaction() as db:
-            for table in ("documents", "tables", "facts", "chunks", "findings"):
-                db.execute(f"DELETE FROM {table} WHERE doc_id=?", (doc.doc_id,))
+            for table in ("documents", "files", "tables", "facts", "chunks", "findings"):
+                db.execute(f"DELETE FROM {table} WHERE doc_id IN ({marks})", ids)
             db.execute("INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
                        (doc.doc_id, doc.title, doc.unit, doc.year, doc.kind, doc.source,
                         doc.sha256, doc.pages, doc.region))

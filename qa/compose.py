@@ -49,6 +49,15 @@ MEASURE_WORDS = (("年初预算", "年初预算数"), ("调整预算", "调整�
                  ("执行数", "执行数"), ("决算", "决算数"))
 
 
+MEASURE_WORDS_RE = re.compile(r"的?(年初预算|调整预算|预算执行|执行)数?")
+
+
+def measure_asked(phrase: str) -> str:
+    """The measure other than the default a lookup names: "行政运行的年初预算" → 年初预算数."""
+    m = MEASURE_WORDS_RE.search(phrase)
+    return {"年初预算": "年初预算数", "调整预算": "调整预算数"}.get(m.group(1), "执行数") if m else ""
+
+
 def measure_named(phrase: str) -> str:
     """The measure a phrase names and nothing else: "2025年预算执行数" → 执行数."""
     text = re.sub(r"20\d\d年度?|当年|的|数$", "", re.sub(r"\s+", "", phrase))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field, replace
 
 from ingest.errors import QuestionError
@@ -11,7 +12,17 @@ from ingest.settings import Settings
 from ingest.store import Store, VectorIndex
 from qa import calc
 from qa.calc import Calculation, CalculationError, Operand
-from qa.compose import label, measure_named, operand, source, stated_reply, strip_scope, unexplained
+from qa.compose import (
+    MEASURE_WORDS_RE,
+    label,
+    measure_asked,
+    measure_named,
+    operand,
+    source,
+    stated_reply,
+    strip_scope,
+    unexplained,
+)
 from qa.extract import answering_passage
 from qa.llm import Polisher, known_figures
 from qa.match import Match, lcs, match_columns, match_prose, match_rows, norm, split_context
@@ -32,6 +43,18 @@ class Conversation:
     subjects: list[str] = field(default_factory=list)  # the last turns' subject phrases
     operands: list[Operand] = field(default_factory=list)  # the last turns' figures
     row: str = ""  # the row that "这里面X呢" follow-ups ask other columns of
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+
+def _why(exc: CalculationError) -> str:
+    """The calculator's reason, for a citizen."""
+    text = str(exc)
+    m = re.match(r"division by zero: (.+) is 0", text)
+    if m:
+        return f"作为分母的「{m.group(1)}」为0，比例或增幅没有意义。"
+    if text.startswith("incompatible units"):
+        return "两个数字的单位不同（例如金额与人数、百分比），不能这样相加减或相除。"
+    return "这两个数字不能这样计算。"
 
 
 def open_engine(settings: Settings) -> Engine:
@@ -82,6 +105,10 @@ class Engine:
 
     def answer(self, question: str, conv: Conversation | None = None) -> Reply:
         conv = conv if conv is not None else Conversation()
+        with conv.lock:  # two requests of one conversation take turns
+            return self._answer(question, conv)
+
+    def _answer(self, question: str, conv: Conversation) -> Reply:
         question = question.strip()
         if not question:
             raise QuestionError("问题不能为空")
@@ -153,7 +180,7 @@ class Engine:
             if intent.op == "previous":
                 return self._previous(question, subjects, pf, doc, conv)
         except CalculationError as exc:
-            return Reply(question, f"无法计算：{exc}", "not_found")
+            return Reply(question, f"无法计算：{_why(exc)}", "not_found")
         return self._lookup(question, intent, subjects, tf, pf, doc, conv)
 
     def _only_column(self, phrase: str) -> bool:
@@ -201,7 +228,8 @@ class Engine:
                 pf: list[Fact], doc: Document, conv: Conversation) -> Reply:
         phrase = subjects[0] if subjects else ""
         unit = "%" if intent.percent and intent.unit is None else intent.unit  # "百分之多少": a stated rate
-        f = self.find(phrase, tf, pf, unit, question)
+        want = measure_asked(strip_scope(question, doc))
+        f = self._measured(phrase, want, tf, pf) if want else self.find(phrase, tf, pf, unit, question)
         if f is None:
             return self.not_found(question, subjects, doc)
         missing = unexplained(phrase, f, doc.unit)
@@ -221,6 +249,18 @@ class Engine:
             return Reply(question, text, "answered", (self.cite(f),), c)
         text = f"{label(f)}为{calc.format_amount(f.value, f.unit)}。{source(f)}"
         return Reply(question, text, "answered", (self.cite(f),))
+
+    def _measured(self, phrase: str, want: str, tf: list[Fact], pf: list[Fact]) -> Fact | None:
+        """A figure of the measure the question names (年初预算数, 执行数 …), or none: the
+        table's 决算数 is no answer to "年初预算是多少"."""
+        subject = re.sub(r"的?(年初|调整|全年)$", "", MEASURE_WORDS_RE.sub("", phrase))
+        stated = match_prose(subject, pf, (want,), strict=True)
+        if stated:
+            return stated[0][1]
+        rows = [m for m in match_rows(subject, tf, self.columns) if not m.loose and (
+            want[:-1] in m.fact.column  # a 决算 table's 预算数 is the 年初预算
+            or (want == "年初预算数" and m.fact.column == "预算数" and "决算" in m.fact.table))]
+        return rows[0].fact if rows else None
 
     def _two(self, question: str, intent: Intent, subjects: list[str], tf: list[Fact],
              pf: list[Fact], doc: Document, conv: Conversation) -> Reply:

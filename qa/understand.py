@@ -30,10 +30,21 @@ class Intent:
 WHATIF = re.compile(r"(?:如果|假如|假设|要是|倘若|若)(.+?)"
                     r"(减少|下降|压减|削减|降低|缩减|减|增加|增长|提高|上涨|上调|下调|增)了?(\d+(?:\.\d+)?)\s*[%％]")
 COUNT = re.compile(r"(?:一共|总共|共)?有?(?:几|多少)(个|项|类|款|家|所)(科目|项目|单位|类|款|项)?")
-RANK = re.compile(r"(哪(?:一)?(?:项|个|类|款|笔)(?:支出|经费|科目)?(?:最多|最大|最高|最少|最小|最低)"
+RANK = re.compile(r"(哪(?:一|[二三四五六七八九十两\d]+)?(?:项|个|类|款|笔)(?:支出|经费|科目)?"
+                  r"(?:最多|最大|最高|最少|最小|最低)"
                   r"|(?:最多|最大|最高|最少|最小|最低)的(?:是|前)?(?:哪|什么)?"
                   r"|前([一二三四五六七八九十两\d]+)(?:个|项|名|位|类)?|排名|排序|从高到低|从多到少|从低到高|从少到多)")
 NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def _number(text: str) -> int:
+    """"3", "三", "十五", "二十" → 3, 3, 15, 20."""
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return NUMERALS.get(tens, 1) * 10 + NUMERALS.get(ones, 0)
+    return NUMERALS.get(text, 1)
 
 
 def unit_asked(q: str) -> str | None:
@@ -57,9 +68,8 @@ def understand(question: str) -> Intent:
         return Intent("rank", ("支出",), unit, amount=Decimal(5))  # "钱主要花在哪里": the largest items
     m = RANK.search(q)
     if m and not re.search(r"比上年|较上年", q):
-        top = re.search(r"前([一二三四五六七八九十两\d]+)", q)
-        n = top.group(1) if top else None
-        count = int(n) if n and n.isdigit() else NUMERALS.get(n or "", 1)
+        top = re.search(r"(?:前|哪)([一二三四五六七八九十两\d]+)(?:个|项|名|位|类)?", q)
+        count = max(1, _number(top.group(1))) if top else 1
         low = bool(re.search(r"最少|最小|最低|从低到高|从少到多", q))
         subject = _clean(re.sub(r"(里|中|当中|里面|之中)$", "", q[:m.start()].rstrip("，,的")))
         return Intent("rank", (subject,), unit, more=not low, amount=Decimal(count))

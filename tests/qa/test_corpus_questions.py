@@ -158,3 +158,16 @@ def test_citizen_phrasing_over_a_conversation(corpus_engine: Engine) -> None:
     assert "6181.11万元" in corpus_engine.answer("一般公共预算比去年少了多少？", conv).answer
     why = corpus_engine.answer("为什么少了这么多？", conv)
     assert "代编" in why.answer and why.citations
+
+
+def test_a_measure_the_question_names_is_the_one_answered(corpus_engine: Engine) -> None:
+    asked = corpus_engine.answer("普陀区财政局2024年行政运行的年初预算是多少？")
+    assert "1560.05万元" in asked.answer  # not the 决算 1511.89 of the table
+    missing = corpus_engine.answer("普陀区财政局2024年行政单位医疗的调整预算是多少？")
+    assert missing.status == "not_found" and "万元" not in missing.answer
+
+
+def test_a_zero_denominator_is_explained_in_chinese(corpus_engine: Engine) -> None:
+    reply = corpus_engine.answer("普陀区财政局2024年公务接待费占三公经费决算数的比例是多少？")
+    assert reply.status in ("not_found", "answered")
+    assert "division" not in reply.answer
