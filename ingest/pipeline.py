@@ -121,14 +121,19 @@ def _ingest(path: Path, sha: str, store: Store, result: FileResult,
         others = [f for f in store.file_rows(old_id) if f[1] not in replaced]  # a new version replaces its file
         if earlier is None or not others:
             continue
-        doc = _merged(earlier, doc, ident)
         files += others
         tables = [replace(t, doc_id=doc_id) for t in store.tables(old_id)
                   if f"{t.number} {t.title}".strip() not in labels] + tables
-        facts = [replace(f, doc_id=doc_id) for f in store.facts(old_id)
-                 if f.source not in replaced and f.table not in labels] + facts
-        chunks = [replace(c, doc_id=doc_id, chunk_id=content_id(doc_id, c.kind, c.text))
-                  for c in store.chunks(old_id) if c.meta.get("source") not in replaced] + chunks
+        kept = [replace(f, doc_id=doc_id) for f in store.facts(old_id)
+                if f.source not in replaced and f.table not in labels]
+        facts = kept + facts
+        old_chunks = [c for c in store.chunks(old_id) if c.meta.get("source") not in replaced]
+        chunks = [replace(c, doc_id=doc_id, chunk_id=content_id(doc_id, c.kind, c.text)) for c in old_chunks] + chunks
+        reach: dict[str, int] = {}  # the kept files' pages, as far as their facts and passages go
+        spots = [(f.source, f.page) for f in kept] + [(c.meta.get("source", ""), c.page) for c in old_chunks]
+        for source, page in spots:
+            reach[source] = max(reach.get(source, 0), page or 0)
+        doc = _merged(earlier, doc, ident, [name for _, name in others], sum(reach.values()))
         findings = [replace(f, doc_id=doc_id) for f in store.findings(old_id)
                     if f.check in ("totals", "parse") and f.table not in labels] + findings
     findings += audit_document(doc_id, facts)
@@ -174,11 +179,12 @@ def _contents_pages(pages: list[Page]) -> set[int]:
     return out
 
 
-def _merged(earlier: Document, new: Document, ident: Identity) -> Document:
-    """One document from two files: the fuller name of the unit, both sources, all pages."""
+def _merged(earlier: Document, new: Document, ident: Identity, kept: list[str], kept_pages: int) -> Document:
+    """One document from several files: the fuller name of the unit, the files it keeps and
+    the new one, all their pages."""
     unit = max(earlier.unit, new.unit, key=len)
     scope = ident.scope or next((s for s in ("部门", "单位") if s in earlier.title), "")
     title = Identity(unit, new.year, new.kind, scope, new.region).title
-    sources = sorted({*earlier.source.split("; "), new.source})
+    sources = sorted({*kept, new.source})
     return replace(new, title=title, unit=unit, source="; ".join(sources), sha256=earlier.sha256,
-                   pages=earlier.pages + new.pages)
+                   pages=kept_pages + new.pages)
