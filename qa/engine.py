@@ -12,6 +12,7 @@ from ingest.settings import Settings
 from ingest.store import Store, VectorIndex
 from qa import calc
 from qa.calc import Calculation, CalculationError, Operand
+from qa.changes import last_year, stated_change
 from qa.compose import (
     MEASURE_WORDS_RE,
     label,
@@ -161,7 +162,7 @@ class Engine:
                 if f is None or intent.amount is None:
                     return self.not_found(question, subjects, doc)
                 conv.subjects.append(subjects[0])
-                return self._computed(question, calc.scale(operand(f), intent.amount), doc, conv, intent)
+                return self.computed(question, calc.scale(operand(f), intent.amount), doc, conv, intent)
             if intent.op == "sum":
                 found = [self.operand(s, tf, pf) for s in subjects if s not in ("两者", "二者")]
                 ops = [o for o in found if o is not None]
@@ -171,14 +172,13 @@ class Engine:
                     return self.not_found(question, subjects, doc)
                 if len(ops) < 2:
                     return self.not_found(question, subjects, doc)
-                return self._computed(question, calc.total(ops), doc, conv, intent)
+                return self.computed(question, calc.total(ops), doc, conv, intent)
             if intent.op in ("share", "per_unit", "difference", "compare"):
                 return self._two(question, intent, subjects, tf, pf, doc, conv)
             if intent.op == "change":
-                return self._change(question, intent, subjects or conv.subjects[-1:], pf, doc,
-                                    conv)
+                return stated_change(self, question, intent, subjects or conv.subjects[-1:], pf, doc, conv)
             if intent.op == "previous":
-                return self._previous(question, subjects, pf, doc, conv)
+                return last_year(self, question, subjects, pf, doc, conv)
         except CalculationError as exc:
             return Reply(question, f"无法计算：{_why(exc)}", "not_found")
         return self._lookup(question, intent, subjects, tf, pf, doc, conv)
@@ -292,7 +292,7 @@ class Engine:
             (big, big_name), (small, small_name) = named
             c = calc.difference(big, small)
             conv.subjects.append(first)
-            reply = self._computed(question, c, doc, conv, intent)
+            reply = self.computed(question, c, doc, conv, intent)
             lead = (f"{big_name}（{calc.format_amount(big.value, big.unit)}）比{small_name}"
                     f"（{calc.format_amount(small.value, small.unit)}）多{calc.format_amount(c.result, c.unit)}，"
                     f"{big_name if intent.more else small_name}{'更多' if intent.more else '更少'}。")
@@ -301,11 +301,11 @@ class Engine:
             c = calc.difference(a, b) if intent.more else calc.difference(b, a)
             if c.result < 0:  # "A比B多多少" when A is the smaller: say so before the arithmetic
                 conv.subjects.append(first)
-                reply = self._computed(question, c, doc, conv, intent)
+                reply = self.computed(question, c, doc, conv, intent)
                 lead = f"{first}比{second}{'少' if intent.more else '多'}{calc.format_amount(-c.result, c.unit)}。"
                 return replace(reply, answer=lead + reply.answer)
         conv.subjects.append(first)
-        return self._computed(question, c, doc, conv, intent)
+        return self.computed(question, c, doc, conv, intent)
 
     def _stated_share(self, part: str, whole: str, tf: list[Fact], pf: list[Fact]) -> Fact | None:
         """A share the prose states, used only where the stated base is the one asked for."""
@@ -322,50 +322,6 @@ class Engine:
             if c.result == f.value:
                 return f
         return None
-
-    def _change(self, question: str, intent: Intent, subjects: list[str], pf: list[Fact],
-                doc: Document, conv: Conversation) -> Reply:
-        phrase = subjects[0] if subjects else ""
-        measures = ("增长率", "下降率") if intent.percent else ("比上年增加", "比上年减少")
-        unit = "%" if intent.percent else None
-        hits = match_prose(phrase, pf, measures, unit)
-        if not intent.percent:
-            hits = [h for h in hits if h[1].unit in calc.MONEY_UNITS] or hits
-        if not hits:
-            return self.not_found(question, [f"{s}比上年的变化" for s in subjects if s] or subjects, doc)
-        f = hits[0][1]
-        conv.subjects.append(phrase)
-        rate = next((g for g in pf if g.quote == f.quote and g.row == f.row
-                     and g.column in ("增长率", "下降率")), None)
-        extra = ""
-        if rate is not None and not intent.percent:
-            extra = f"，{rate.column[:2]}{calc.format_amount(rate.value, rate.unit)}"
-        text = f"{f.row}{f.column}{calc.format_amount(f.value, f.unit)}{extra}。{source(f)}"
-        return Reply(question, text, "answered", (self.cite(f),))
-
-    def _previous(self, question: str, subjects: list[str], pf: list[Fact], doc: Document,
-                  conv: Conversation) -> Reply:
-        phrase = subjects[0] if subjects else ""
-        tf, _ = self.facts_of(doc.doc_id)
-        rows = [m for m in match_rows(phrase, tf, self.columns) if "上年" in m.fact.column and not m.loose]
-        if rows:  # a table that prints last year's figure beside this year's
-            f = rows[0].fact
-            conv.subjects.append(f.row)
-            return Reply(question, f"{label(f)}为{calc.format_amount(f.value, f.unit)}。{source(f)}", "answered",
-                         (self.cite(f),))
-        hits = match_prose(phrase, pf, ("比上年增加", "比上年减少"))
-        hits = [h for h in hits if h[1].unit in calc.MONEY_UNITS]
-        for _, delta in hits:
-            current = next((g for g in pf if g.quote == delta.quote and g.row == delta.row
-                            and g.column == "金额"), None)
-            if current is None:
-                continue
-            sign = -1 if delta.column == "比上年减少" else 1
-            d = Operand(f"{delta.row}{delta.column}", delta.value * sign, delta.unit, delta)
-            c = calc.previous_from_change(operand(current), d)
-            conv.subjects.append(phrase)
-            return self._computed(question, c, doc, conv, Intent("previous", (phrase,), None))
-        return self.not_found(question, subjects, doc)
 
     def _text(self, question: str, doc: Document) -> Reply:
         """The sentences of the best passages that answer the question, quoted."""
@@ -396,7 +352,7 @@ class Engine:
         return norm(f.quote)[:24]
 
     # --- replies -----------------------------------------------------------------------
-    def _computed(self, question: str, c: Calculation, doc: Document, conv: Conversation,
+    def computed(self, question: str, c: Calculation, doc: Document, conv: Conversation,
                   intent: Intent, record: bool = True) -> Reply:
         result = calc.format_amount(c.result, c.unit)
         if intent.unit and c.unit in calc.MONEY_UNITS and intent.unit in calc.MONEY_UNITS \

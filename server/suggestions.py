@@ -20,7 +20,7 @@ def suggest_questions(facts: list[Fact], limit: int = 6) -> list[str]:
     if "三公经费表" in types:
         out.append("“三公”经费是多少？")
     if {"人员经费", "公用经费"} <= columns:
-        out.append("人员经费占基本支出的比例是多少？")
+        out.append("基本支出中人员经费占多少比例？")
     if "项目支出" in columns:
         out.append("项目支出是多少？")
     out += [f"{row}是多少？" for row in rows[3:]]
