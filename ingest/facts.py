@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 
 from ingest.model import Fact, Finding, Table
-from ingest.schemas import Column, detect_columns, squash
+from ingest.schemas import MEASURES, Column, detect_columns, squash
 from ingest.solve import solve
 from ingest.tables import RawRow, RawTable
 
@@ -169,7 +169,6 @@ def _fmt(values: list[Decimal]) -> str:
     return " ".join(str(v) for v in values)
 
 
-MEASURES = ("年初预算数", "调整预算数", "全年预算数", "预算数", "决算数", "执行数")
 CAR_PARTS = ("购置费", "运行费", "运行维护费")
 RATE_COLUMN = re.compile(r"%|％|百分比|比例|比重|[完执]成率|增长率|增幅|降幅")
 GENERIC_LEVELS = ("金额", "小计", "合计", "项目", "收入", "支出")

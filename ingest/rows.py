@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ingest.layout import Cell, Geometry, Line
-from ingest.schemas import squash
+from ingest.schemas import MEASURES, squash
 from ingest.tables import RawRow
 
 CODE_HEADER = re.compile(r"编码|代码|科目编号|^[类款项]$")
 BLANK = {"-", "—", "－", "--", "——", "/", "无"}
 MARKER = re.compile(r"^(其中[:：]?|[一二三四五六七八九十]+[、.．]|\d+[、.．](?!\d)|[（(][一二三四五六七八九十\d]+[)）]"
                     r"|合计|总计|小计|本年|年初|年末|结余|用事业)")
-MEASURES = ("年初预算数", "调整预算数", "全年预算数", "预算数", "决算数", "执行数", "预算", "决算")
 
 
 @dataclass
@@ -115,7 +114,7 @@ def page_rows(lines: list[Line], geo: Geometry, head: list[Line], known: list[Bi
     the columns of the table's first page, matched by position."""
     bins = _bins(lines)
     if head and len(lines) == 1:  # a one-row table: a measure column left blank still exists
-        empty = [c for c in head[-1].cells if (squash(c.text) in MEASURES or re.fullmatch(r"\S{2,}费", squash(c.text)))
+        empty = [c for c in head[-1].cells if _column_word(squash(c.text))
                  and not any(min(c.x1, b.x1) > max(c.x0, b.x0) - 2 for b in bins)]  # no figure under it
         bins = sorted(bins + [Bin(c.x0, c.x1, []) for c in empty], key=lambda b: b.x0)
     carried = bool(known) and not any(_header_path(b, head, geo) for b in bins)
@@ -139,6 +138,11 @@ def page_rows(lines: list[Line], geo: Geometry, head: list[Line], known: list[Bi
         rows += _assemble([p for band in joined for p in band], sec, bins, page)
     transposed = not any(s.label_at is not None for s in sections)
     return rows, bins, labels, transposed
+
+
+def _column_word(text: str) -> bool:
+    """A header word that names a column of its own: a measure, or an item of 费."""
+    return text in (*MEASURES, "预算", "决算") or bool(re.fullmatch(r"\S{2,}费", text))
 
 
 def _left_of_text(b: Bin, lines: list[Line]) -> bool:

@@ -92,6 +92,9 @@ TABLE_TYPES: tuple[TableType, ...] = (
     TableType("支出总表", (("支出",),), columns=_SPLIT),
 )
 
+# The measures a column can be: what a 预算 or 决算 table prints per item.
+MEASURES = ("年初预算数", "调整预算数", "全年预算数", "预算数", "决算数", "执行数")
+
 # Items printed as rows without codes; a row of only such a label is complete.
 KNOWN_LABELS = ("合计", "总计", "因公出国（境）费", "公务接待费", "公务用车购置及运行费",
                 "公务用车购置费", "公务用车运行费", "公务用车运行维护费")
