@@ -92,7 +92,8 @@ def _ingest(path: Path, sha: str, store: Store, result: FileResult,
     ident = identify(pages, path.name)
     raw_tables, prose_lines = find_grid_tables(pages) if is_pdf(pages) else find_tables(pages)
     raw_tables = [t for t in raw_tables if t.table_type is not None]
-    paras = paragraphs([(page, line) for page, line in prose_lines if page not in _contents_pages(pages)])
+    contents = _contents_pages(pages)
+    paras = paragraphs([(page, line) for page, line in prose_lines if page not in contents])
     doc_id, adopt = _document_id(ident, store)
     pfacts = prose_facts(doc_id, paras, ident.unit)
     if not raw_tables and not pfacts:
