@@ -12,10 +12,11 @@ import re
 from ingest.model import Document, Fact
 from qa import calc
 from qa.calc import Operand
+from qa.link import sound
 from qa.match import lcs, norm, split_context
 from qa.reply import Citation, Reply
 from qa.retrieve import tokens
-from qa.scope import unit_matches, unit_mentions
+from qa.scope import unit_hits
 
 ASKING_WORDS = ("百分之", "百分比", "多少钱", "是多少", "一共有", "有多少", "为多少", "多少万", "是不是", "有没有")
 
@@ -24,9 +25,9 @@ def unexplained(phrase: str, f: Fact, unit: str = "") -> str:
     """A name in the question's subject (three or more characters, e.g. "国宾馆") that the
     fact found says nothing of: that fact does not answer the question."""
     _, subject = split_context(phrase)
-    text = norm(f"{f.row}{f.quote}{f.table}{f.section}{f.column}")
+    text = sound(norm(f"{f.row}{f.quote}{f.table}{f.section}{f.column}"))
     for word in tokens(subject):
-        if len(word) >= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", word) and lcs(text, word) < 2 \
+        if len(word) >= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", word) and lcs(text, sound(word)) < 2 \
                 and word not in unit and word not in ASKING_WORDS:
             return word
     return ""
@@ -93,9 +94,10 @@ def source(f: Fact) -> str:
 
 def strip_scope(question: str, doc: Document) -> str:
     q = re.sub(r"\s+", "", question)
-    q = q.replace(doc.unit, "")
-    for mention in unit_mentions(q):
-        if unit_matches(mention, doc.unit):
-            q = q.replace(mention, "")
+    if doc.unit in q:  # the unit said once in full; a short form later is part of a row's name
+        q = q.replace(doc.unit, "", 1)
+    else:
+        for hit in unit_hits(q, [doc.unit])[:1]:
+            q = q[:hit.start] + q[hit.end:]
     q = re.sub(r"^今年|(?<=[局院厅心处室])今年", "", q)
-    return re.sub(rf"{doc.year}年度?", "", q) if doc.year else q
+    return re.sub(rf"^{doc.year}年度?的?", "", q) if doc.year else q  # a year inside a row's name stays

@@ -25,13 +25,15 @@ from qa.compose import (
     unexplained,
 )
 from qa.extract import answering_passage
+from qa.link import CJK, Link, LinkIndex, build_index, clean, link, sound
 from qa.llm import Polisher, known_figures
 from qa.match import Match, lcs, match_columns, match_prose, match_rows, norm, split_context
+from qa.normalise import normalise
 from qa.overview import ACROSS, compare_units, count_parts, rank_parts
 from qa.reply import Citation, Reply
 from qa.retrieve import HybridRetriever
 from qa.scope import resolve_scope, slug_matches
-from qa.understand import Intent, understand
+from qa.understand import Intent, lookup_intent, understand
 
 AMOUNT_MEASURES = ("金额", "数量", "价值", "比例")
 MAX_QUESTION_CHARS = 500
@@ -91,6 +93,22 @@ class Engine:
             for d in self.documents}
         self.columns = {f.column for f in self.table_facts}
         self.retriever = HybridRetriever(self.store.chunks(), self.vectors)
+        self._links: dict[str, LinkIndex] = {}
+        self._row_names = sorted({clean(f.row) for f in self.table_facts})
+        self._vocabulary = sound("|".join(self._row_names))
+
+    def _names_elsewhere(self, phrase: str, index: LinkIndex, best: Link) -> bool:
+        """Whether the phrase says, whole, the name of a row that other documents have and this
+        one does not (and that the row found does not contain): then it asks for that row."""
+        said = sound(clean(phrase))
+        mine = index.names()
+        return any(len(n) >= max(3, best.matched) and n not in mine and sound(n) in said
+                   and sound(n) not in sound(best.name) for n in self._row_names)
+
+    def _is_vocabulary(self, words: str) -> bool:
+        """Words that are part of a row's name in some document (not a unit's name)."""
+        words = clean(words)
+        return len(words) >= 3 and sound(words) in self._vocabulary
 
     def facts_of(self, doc_id: str) -> tuple[list[Fact], list[Fact]]:
         """A document's table facts and prose facts."""
@@ -110,14 +128,17 @@ class Engine:
             return self._answer(question, conv)
 
     def _answer(self, question: str, conv: Conversation) -> Reply:
-        question = question.strip()
-        if not question:
+        asked = question.strip()
+        if not asked:
             raise QuestionError("问题不能为空")
-        if len(question) > MAX_QUESTION_CHARS:
-            raise QuestionError(f"问题太长（{len(question)} 字），请控制在 {MAX_QUESTION_CHARS} 字以内")
+        if len(asked) > MAX_QUESTION_CHARS:
+            raise QuestionError(f"问题太长（{len(asked)} 字），请控制在 {MAX_QUESTION_CHARS} 字以内")
+        return replace(self._answer_normal(normalise(asked), conv), question=asked)
+
+    def _answer_normal(self, question: str, conv: Conversation) -> Reply:
         if not self.documents:
             return Reply(question, "还没有收录任何预算公开文件，请先导入文件。", "not_found")
-        scope = resolve_scope(question, self.documents, conv.doc_ids)
+        scope = resolve_scope(question, self.documents, conv.doc_ids, self._is_vocabulary)
         if not scope.docs:
             return Reply(question, f"{scope.problem}，无法回答。", "not_found")
         if len(scope.docs) > 1 and (scope.several or ACROSS.search(question)):
@@ -163,7 +184,10 @@ class Engine:
                     return self.not_found(question, subjects, doc)
                 conv.subjects.append(subjects[0])
                 return self.computed(question, calc.scale(operand(f), intent.amount), doc, conv, intent)
-            if intent.op == "sum":
+            if intent.op == "sum" and self.find(lookup_intent(strip_scope(question, doc)).subjects[0], tf, pf):
+                intent = lookup_intent(strip_scope(question, doc))  # "商品和服务支出一共多少": one row's name
+                subjects = list(intent.subjects)
+            elif intent.op == "sum":
                 found = [self.operand(s, tf, pf) for s in subjects if s not in ("两者", "二者")]
                 ops = [o for o in found if o is not None]
                 if len(found) < 2:
@@ -202,6 +226,26 @@ class Engine:
 
     def _find_any(self, phrase: str, tf: list[Fact], pf: list[Fact],
                   unit: str | None = None) -> Fact | None:
+        if unit in (None, "元", "万元", "亿元", "money", "%"):
+            index = self._index(tf, pf)
+            links = link(phrase, index, unit_is_rate=unit == "%", slack=1 if len(CJK.findall(phrase)) >= 8 else 0)
+            if links and links[0].cover < 1 and self._names_elsewhere(phrase, index, links[0]):
+                return None  # "其他收入": a row other documents have, not a short form of this one's 其他非税收入
+            return links[0].fact if links else None
+        return self._find_loose(phrase, tf, pf, unit)
+
+    def _index(self, tf: list[Fact], pf: list[Fact]) -> LinkIndex:
+        """The document's rows and prose subjects grouped for linking, built once per document."""
+        doc_id = (tf or pf)[0].doc_id if (tf or pf) else ""
+        mine = self._by_doc.get(doc_id)
+        if mine is None or mine[0] is not tf or mine[1] is not pf:
+            return build_index(tf, pf, AMOUNT_MEASURES)
+        if doc_id not in self._links:
+            self._links[doc_id] = build_index(tf, pf, AMOUNT_MEASURES)
+        return self._links[doc_id]
+
+    def _find_loose(self, phrase: str, tf: list[Fact], pf: list[Fact],
+                    unit: str | None = None) -> Fact | None:
         rows: list[Match] = []
         if unit in (None, "元", "万元", "亿元", "money", "%"):
             rows = match_rows(phrase, tf, self.columns)
@@ -229,7 +273,10 @@ class Engine:
         phrase = subjects[0] if subjects else ""
         unit = "%" if intent.percent and intent.unit is None else intent.unit  # "百分之多少": a stated rate
         want = measure_asked(strip_scope(question, doc))
-        f = self._measured(phrase, want, tf, pf) if want else self.find(phrase, tf, pf, unit, question)
+        plain = self.find(phrase, tf, pf, unit, question)
+        if want and plain is not None and MEASURE_WORDS_RE.sub("", clean(plain.row)) != clean(plain.row):
+            want = ""  # "案件执行经费": the measure word is part of the row's name
+        f = self._measured(phrase, want, tf, pf) if want else plain
         if f is None:
             return self.not_found(question, subjects, doc)
         missing = unexplained(phrase, f, doc.unit)
@@ -238,6 +285,11 @@ class Engine:
                          f"「{label(f)}」{source(f)}，但它并不是「{missing}」。", "not_found", (self.cite(f),))
         conv.subjects.append(f.row if f.row not in ("合计", "总计") else phrase)  # what was found, for follow-ups
         conv.operands.append(operand(f))
+        others = [] if want else self._stated_elsewhere(f, phrase, tf, pf)
+        also = ("另：" + "；".join(f"{g.table.split(' ', 1)[-1]}中「{label(g)}」为"
+                                  f"{calc.format_amount(g.value, g.unit)}{source(g)}" for g in others)
+                + "。两处口径不同（例如是否含项目支出），请按需要选用。") if others else ""
+        cites = tuple(self.cite(g) for g in [f, *others])  # the document states the row twice: both
         if intent.unit and intent.unit != f.unit and intent.unit in calc.MONEY_UNITS \
                 and f.unit in calc.MONEY_UNITS:
             c = calc.in_unit(operand(f), intent.unit)
@@ -246,9 +298,29 @@ class Engine:
             if exact != c.result:  # 2.28万元 is 0.0228亿元, which two decimals would hide
                 shown = f"{exact:f}{intent.unit}（保留两位小数为{shown}）"
             text = f"{label(f)}为{calc.format_amount(f.value, f.unit)}，折合{shown}（{c.expression}）。{source(f)}"
-            return Reply(question, text, "answered", (self.cite(f),), c)
+            return Reply(question, text + also, "answered", cites, c)
         text = f"{label(f)}为{calc.format_amount(f.value, f.unit)}。{source(f)}"
-        return Reply(question, text, "answered", (self.cite(f),))
+        return Reply(question, text + also, "answered", cites)
+
+    def _stated_elsewhere(self, f: Fact, phrase: str, tf: list[Fact], pf: list[Fact]) -> list[Fact]:
+        """The same row, named the same way, in other tables of the document with another figure."""
+        links = link(phrase, self._index(tf, pf), unit_is_rate=f.unit == "%",
+                     slack=1 if len(CJK.findall(phrase)) >= 8 else 0)
+        top = next((x for x in links if (x.fact.table, x.fact.row, x.fact.code) == (f.table, f.row, f.code)), None)
+        if top is None or f.unit not in calc.MONEY_UNITS:
+            return []
+        seen = {calc.convert(f.value, f.unit, "元")}
+        out: list[Fact] = []
+        for x in links:
+            g = x.fact
+            if g.table in (f.table, "正文") or x.name != top.name or x.cover < 1 or x.column_fit != top.column_fit \
+                    or g.unit not in calc.MONEY_UNITS or ("决算" in f.column) != ("决算" in g.column):
+                continue
+            value = calc.convert(g.value, g.unit, "元")
+            if value not in seen:
+                seen.add(value)
+                out.append(g)
+        return out[:2]
 
     def _measured(self, phrase: str, want: str, tf: list[Fact], pf: list[Fact]) -> Fact | None:
         """A figure of the measure the question names (年初预算数, 执行数 …), or none: the
@@ -368,6 +440,7 @@ class Engine:
 
     def not_found(self, question: str, subjects: list[str], doc: Document) -> Reply:
         what = "、".join(s for s in subjects if s) or "这个问题"
+        what = "您问的这一项" if re.search(r"\d", what) else what  # digits echoed would read as a figure
         near = self._nearest(subjects, doc)
         hint = f"文件披露的相近项目有：{'、'.join(near)}。" if near else ""
         return Reply(question, f"{doc.title}中没有找到「{what}」的数字，文件没有披露这一项。{hint}",
@@ -378,7 +451,8 @@ class Engine:
         tf, _ = self.facts_of(doc.doc_id)
         words = [split_context(s)[1] for s in subjects if s]
         scored = {f.row: max(lcs(norm(w), norm(f.row)) for w in words) for f in tf} if words else {}
-        best = sorted((n for n, k in scored.items() if k >= 2 and n not in ("合计", "总计")), key=lambda n: -scored[n])
+        best = sorted((n for n, k in scored.items() if k >= 2 and n not in ("合计", "总计")
+                       and not re.search(r"\d", n)), key=lambda n: -scored[n])  # a name with digits reads as a figure
         return best[:3]
 
     def cite(self, f: Fact) -> Citation:

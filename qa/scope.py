@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ingest.model import Document
@@ -20,12 +21,9 @@ class Scope:
 
 
 def unit_matches(mention: str, unit: str) -> bool:
-    if mention in unit or unit in mention:
-        return True
-    tail = mention[-2:]
-    if tail not in unit and mention[-1] not in unit[-3:]:
-        return False
-    return sum(1 for ch in set(mention) if ch in unit) / len(set(mention)) >= 0.75
+    """Whether a mention (a unit's name as said) names this unit: itself, or an abbreviation
+    of it that keeps its head (社保中心, 省检察院, 普陀区司法局)."""
+    return any(h.start == 0 and h.end == len(mention) for h in unit_hits(mention, [unit]))
 
 
 def unit_mentions(q: str) -> list[str]:
@@ -33,21 +31,125 @@ def unit_mentions(q: str) -> list[str]:
     return [re.sub(r"^(和|与|及|跟|同|、|以及)", "", m.group(1)) for m in ORG.finditer(q)]
 
 
-def resolve_scope(question: str, docs: list[Document], current: list[str]) -> Scope:
+DEICTIC = re.compile(r"(这个|这家|该|本|此|这)$")
+
+
+@dataclass(frozen=True)
+class UnitHit:
+    unit: str
+    start: int
+    end: int
+    score: tuple[int, int]  # (characters said, minus the gaps left in the unit's name)
+
+
+def _heads(unit: str) -> list[int]:
+    """Where a said name of the unit may end: after its last character, or after an inner
+    head people stop at (万里街道 for 万里街道办事处)."""
+    ends = [len(unit)]
+    for m in re.finditer(r"街道|中心|局|院|厅|委员会", unit):
+        if m.end() < len(unit):
+            ends.append(m.end())
+    return ends
+
+
+def unit_hits(q: str, units: list[str]) -> list[UnitHit]:
+    """For each unit, the longest stretch of the question that says its name: the name, or an
+    abbreviation of it (its characters in order, skipping at most two at a time, a prefix
+    such as the province freely) that ends on the unit's head; by syllable, so a slip of
+    the input method still names it."""
+    from qa.link import sound
+
+    sq = sound(q)
+    out: list[UnitHit] = []
+    for unit in units:
+        best: UnitHit | None = None
+        for head_end in _heads(unit):
+            name = sound(unit[:head_end])
+            last = name[-1]
+            for end in range(len(q), 0, -1):
+                if sq[end - 1] != last:
+                    continue
+                for start in range(0, end - 1):
+                    gaps = _abbreviates(sq[start:end], name)
+                    if gaps is None:
+                        continue
+                    size = end - start
+                    if size < 3 and sq[start:end] != name:
+                        continue
+                    if DEICTIC.search(q[:start]) and size <= 2:
+                        continue
+                    start = _with_prefix(sq, start, sound(unit))
+                    hit = UnitHit(unit, start, end, (size, -gaps))
+                    if best is None or hit.score > best.score:
+                        best = hit
+                    break  # the longest from this end
+        if best is not None:
+            out.append(best)
+    return out
+
+
+def _with_prefix(sq: str, start: int, name: str) -> int:
+    """Where the name said starts when a region part of it stands before the rest (上海市普陀区
+    万里街道 for 上海市普陀区人民政府万里街道办事处)."""
+    for size in range(start, 1, -1):
+        if sq[start - size:start] in name:
+            return start - size
+    return start
+
+
+def _abbreviates(said: str, name: str) -> int | None:
+    """How many gaps `said` leaves in `name` when its characters are found in order, ending
+    with the name's last; None when it is not so found or skips more than two at a time
+    (a prefix of the name may be skipped whole: 省检察院 for 江苏省人民检察院)."""
+    j = len(name) - 1
+    gaps = 0
+    for ch in reversed(said):
+        k = name.rfind(ch, 0, j + 1)
+        if k < 0:
+            return None
+        if j - k > 2:
+            return None
+        gaps += j > k
+        j = k - 1
+    return gaps
+
+
+def named_units(q: str, units: list[str]) -> list[UnitHit]:
+    """The units the question names, the best-said of each overlapping stretch: a name said
+    in full beats a sibling that shares its head (省委办公厅 is 中共江苏省委办公厅, not
+    江苏省人大常委会办公厅)."""
+    hits = sorted(unit_hits(q, units), key=lambda h: h.score, reverse=True)
+    kept: list[UnitHit] = []
+    for h in hits:
+        rivals = [k for k in kept if k.start < h.end and h.start < k.end]
+        if not rivals or all(r.score == h.score for r in rivals):
+            kept.append(h)
+    return kept
+
+
+def resolve_scope(question: str, docs: list[Document], current: list[str],
+                  is_vocabulary: Callable[[str], bool] = lambda _: False) -> Scope:
+    """The documents a question is about. `is_vocabulary` tells the documents' own words
+    (a row such as 政府办公厅（室）及相关机构事务) from the name of a unit nobody ingested."""
     q = re.sub(r"\s+", "", question)
-    years = _scope_years(q)
+    years = {y for y in _scope_years(q) if not is_vocabulary(q[q.find(str(y)):q.find(str(y)) + 9])}
     doc_years = {d.year for d in docs}
     candidates = list(docs)
     named = False
-    mentions = unit_mentions(q)
-    by_unit = [d for d in docs if any(unit_matches(m, d.unit) for m in mentions)]
-    if mentions and not by_unit and not _mentions_own_words(mentions, docs):
-        return Scope((), f"文件中没有「{mentions[0]}」的预算或决算公开", True)
+    hits = [h for h in named_units(q, sorted({d.unit for d in docs}))
+            if q[h.start:h.end] == h.unit or not _inside_vocabulary(q, h, is_vocabulary)]
+    by_unit = [d for d in docs if any(h.unit == d.unit for h in hits)]
+    said = [(h.start, h.end) for h in hits]
+    unknown = [m for m in ORG.finditer(q) if not any(a < m.end() and m.start() < b for a, b in said)]
+    if unknown and not by_unit and not DEICTIC.search(q[:unknown[0].start()] + unknown[0].group(1)[:2]):
+        name = re.sub(r"^(和|与|及|跟|同|、|以及)", "", unknown[0].group(1))
+        if not _mentions_own_words([name], docs) and not is_vocabulary(name[-4:]):
+            return Scope((), f"文件中没有「{name}」的预算或决算公开（已收录：{_ingested(docs)}）", True)
     several = False
     if by_unit:
         candidates, named = by_unit, True
-        hit = [m for m in mentions if any(unit_matches(m, d.unit) for d in docs)]
-        several = len({d.unit for d in by_unit}) > 1 and len(hit) > 1
+        starts = {h.start for h in hits}
+        several = len({d.unit for d in by_unit}) > 1 and len(starts) > 1
     if years:
         by_year = [d for d in candidates if d.year in years]
         if not by_year and not (years & doc_years and not by_unit):
@@ -63,6 +165,16 @@ def resolve_scope(question: str, docs: list[Document], current: list[str]) -> Sc
         latest = {d.unit: max(x.year or 0 for x in candidates if x.unit == d.unit) for d in candidates}
         candidates = [d for d in candidates if (d.year or 0) == latest[d.unit]]
     return Scope(tuple(candidates), "", named, several)
+
+
+def _inside_vocabulary(q: str, h: UnitHit, is_vocabulary: Callable[[str], bool]) -> bool:
+    """A unit's head said inside a row's name (政府办公厅（室）及相关机构事务) names no unit."""
+    return any(is_vocabulary(q[max(0, h.start - before):h.end + after]) for before, after in ((2, 1), (1, 2), (0, 3)))
+
+
+def _ingested(docs: list[Document]) -> str:
+    units = sorted({d.unit for d in docs})
+    return "、".join(units[:8]) + (f"等 {len(units)} 个单位" if len(units) > 8 else "")
 
 
 def _mentions_own_words(mentions: list[str], docs: list[Document]) -> bool:

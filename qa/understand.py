@@ -14,7 +14,7 @@ CHANGE = re.compile(r"比上年|较上年|同比|比去年|比\d{4}年|增长|�
 PERCENT_ASKED = re.compile(r"百分之几|百分之多少|百分比|%|％|幅度|增长率|下降率|增速|比例|比重|占比")
 SUM = re.compile(r"合计|一共|总共|加起来|总和|之和|共计|加在一起")
 JOIN = re.compile(r"和|与|及|以及|加上|、|跟")
-FILLER = re.compile(r"请问|是多少|有多少|多少钱|多少|是几|几|吗|呢|？|\?|。|！|，$|的预算数|预算是|是")
+FILLER = re.compile(r"请问|是多少|有多少|多少钱|多少|是几|几|吗|呢|？|\?|。|！|，$|是")
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,11 @@ def unit_asked(q: str) -> str | None:
     return None
 
 
+EXCLUDED = re.compile(r"[，。；]?(?:不算|不含|不包括|不包含|除去|扣除|去掉)[^，。；？]*")
+
+
 def understand(question: str) -> Intent:
-    q = re.sub(r"\s+", "", question)
+    q = EXCLUDED.sub("", re.sub(r"\s+", "", question))  # "…一共多少？不算会议费和培训费": the named total
     unit = unit_asked(q)
     percent = bool(PERCENT_ASKED.search(q))
     m = re.search(r"(.*?)(?:主要)?(?:花|用)(?:在|到)了?哪(?:里|些|儿)", q)
@@ -113,6 +116,12 @@ def understand(question: str) -> Intent:
         if len(parts) >= 2 or "两者" in q or "二者" in q:
             return Intent("sum", tuple(parts), unit)
     return Intent("lookup", (_clean(q),), unit, percent=percent)
+
+
+def lookup_intent(question: str) -> Intent:
+    """The question read as a lookup of one figure, whatever other reading it allows."""
+    q = re.sub(r"\s+", "", question)
+    return Intent("lookup", (_clean(q),), unit_asked(q), percent=bool(PERCENT_ASKED.search(q)))
 
 
 def _share(q: str, unit: str | None) -> Intent:

@@ -1,0 +1,379 @@
+"""Link a phrase of a question to the document's own vocabulary, and say how well.
+
+A row, a table's topic or a prose subject is linked when its name is found in the phrase
+in order — by the same character or one of the same toneless syllable (差旅废 → 差旅费),
+as an abbreviation (公车运维费 → 公务用车运行维护费: only short gaps) — and every other
+character of the phrase is explained: by a column of that row's table ("X中的基本支出"),
+by the table's title or the row's parents (商品和服务支出会议费), by people's words
+(qa/lexicon.toml) or by the words of asking. A phrase with characters nothing explains
+("债务还本支出" against 基本支出) links to nothing: the figure found would not be the one
+asked for.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from ingest.model import Fact
+from qa.normalise import lexicon
+
+NOISE = re.compile(r"[\s“”\"'‘’「」《》（）()【】\[\]、，,：:；;·.．\-—_/？?！!]")
+NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．]|其中[:：]?)")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+LEVEL = re.compile(r"[（(][类款项][）)]")  # "检察（款）行政运行（项）": the levels of a code, said
+TOTAL_ROWS = ("合计", "总计")
+# The total row of a table is asked for by the table's topic.
+TOPIC_OF_TYPE = {
+    "三公经费表": "三公经费", "一般公共预算基本支出表": "基本支出", "结转结余表": "上年结转结余",
+    "一般公共预算支出表": "一般公共预算支出", "收入总表": "收入合计", "支出总表": "支出合计",
+    "政府采购表": "政府采购总额", "机关运行经费表": "机关运行经费",
+}
+# A question that names no table means the broadest one.
+TABLE_PRIORITY = ("收支总表", "支出总表", "收入总表", "三公经费表", "一般公共预算基本支出表",
+                  "财政拨款收支总表", "一般公共预算支出表", "项目支出表", "结转结余表")
+DEFAULT_COLUMNS = ("合计", "总计", "预算数", "金额", "本年预算", "预算金额", "项目支出合计", "数量", "决算数")
+GENERIC_COLUMNS = ("合计", "总计", "小计", "金额", "预算数", "数量")
+WHERE = "中里的，、内"  # what follows words that say where
+MAX_GAP = 2  # characters of a name an abbreviation may skip at a time
+
+
+@cache
+def _syllable_key(ch: str) -> str:
+    from pypinyin import Style, pinyin
+
+    reading = pinyin(ch, style=Style.NORMAL, errors="ignore")
+    return reading[0][0] if reading and reading[0] else ch
+
+
+_KEYS: dict[str, str] = {}
+
+
+def sound(text: str) -> str:
+    """Each Chinese character replaced by a stand-in for its toneless syllable, so that
+    same-syllable slips compare equal; other characters kept. Position for position."""
+    out = []
+    for ch in text:
+        if CJK.match(ch):
+            syl = _syllable_key(ch)
+            out.append(_KEYS.setdefault(syl, chr(0xF0000 + len(_KEYS))))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def clean(name: str) -> str:
+    return NOISE.sub("", NUMBERING.sub("", (name or "").strip()))
+
+
+@dataclass(frozen=True)
+class Alignment:
+    phrase_hits: frozenset[int]  # positions of the phrase that the name explains
+    matched: int
+    exact: int  # matched with the same character, not only the same syllable
+    max_gap: int  # the longest run of the name left out between or around matches
+    inner_gap: int  # the longest run of the name left out between matches
+    phrase_breaks: int  # where the matches in the phrase are not side by side
+
+
+def align(phrase: str, name: str) -> Alignment | None:
+    """The longest in-order match of `name` inside `phrase`, by syllable; of the ways to
+    match as many, the one whose matches stand closest together in the phrase."""
+    p, n = sound(phrase), sound(name)
+    if not n or len(set(n) & set(p)) < min(2, len(set(n))):
+        return None
+    forward = _earliest(p, n)
+    backward = [(len(p) - 1 - i, len(n) - 1 - j) for i, j in reversed(_earliest(p[::-1], n[::-1]))]
+    hits = min((forward, backward), key=lambda h: (_breaks([i for i, _ in h]), _breaks([j for _, j in h]),
+                                                     -max((i for i, _ in h), default=0)))
+    if not hits:
+        return None
+    name_pos = [j for _, j in hits]
+    inner = [b - a - 1 for a, b in zip(name_pos, name_pos[1:], strict=False)]
+    gaps = [name_pos[0], len(n) - 1 - name_pos[-1], *inner]
+    exact = sum(1 for i, j in hits if phrase[i] == name[j])
+    return Alignment(frozenset(i for i, _ in hits), len(hits), exact, max(gaps), max(inner, default=0),
+                     _breaks([i for i, _ in hits]))
+
+
+def _common_block(phrase: str, name: str) -> Alignment | None:
+    """The longest stretch said exactly as it stands in the name (by syllable)."""
+    p, n = sound(phrase), sound(name)
+    best, at = 0, 0
+    prev = [0] * (len(n) + 1)
+    for i in range(len(p)):
+        cur = [0] * (len(n) + 1)
+        for j in range(len(n)):
+            if p[i] == n[j]:
+                cur[j + 1] = prev[j] + 1
+                if cur[j + 1] > best:
+                    best, at = cur[j + 1], i + 1
+        prev = cur
+    if best < 4:
+        return None
+    hits = frozenset(range(at - best, at))
+    exact = sum(1 for i in hits if phrase[i] in name)
+    return Alignment(hits, best, exact, len(name) - best, 0, 0)
+
+
+def _breaks(positions: list[int]) -> int:
+    return sum(1 for a, b in zip(positions, positions[1:], strict=False) if b != a + 1)
+
+
+def _earliest(p: str, n: str) -> list[tuple[int, int]]:
+    """A longest common subsequence of p and n, taking each match as early as it can."""
+    rows, cols = len(p), len(n)
+    dp = [[0] * (cols + 1) for _ in range(rows + 1)]
+    for i in range(rows - 1, -1, -1):
+        pi, row, below = p[i], dp[i], dp[i + 1]
+        for j in range(cols - 1, -1, -1):
+            row[j] = below[j + 1] + 1 if pi == n[j] else max(below[j], row[j + 1])
+    i = j = 0
+    hits: list[tuple[int, int]] = []
+    while i < rows and j < cols:
+        if p[i] == n[j] and dp[i][j] == dp[i + 1][j + 1] + 1:
+            hits.append((i, j))
+            i, j = i + 1, j + 1
+        elif dp[i + 1][j] >= dp[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return hits
+
+
+@dataclass(frozen=True)
+class Link:
+    fact: Fact
+    name: str  # the name that linked (a row, a table's topic, a prose subject)
+    matched: int
+    cover: float  # share of the name found
+    exact: int
+    column_fit: int  # 2: the column was named, 1: the default column
+    priority: int
+    unexplained: str = ""
+    alias: bool = False
+    tail: bool = True  # the name (or its column) is the phrase's last word of substance
+
+    @property
+    def key(self) -> tuple[float, ...]:
+        return (-len(self.unexplained), self.tail, self.matched * self.cover, self.cover, self.exact,
+                self.column_fit, -self.alias, -self.priority)
+
+
+@dataclass
+class Group:
+    """One row of one table (or one prose subject): its names and its figures by column."""
+
+    names: list[tuple[str, bool]]  # (clean name, is an alias)
+    by_column: dict[str, Fact]
+    context: str  # words that may qualify the row: the table's title, its parents, its section
+    priority: int
+    prose: bool = False
+    total: bool = False  # the table's total row
+    parents: tuple[str, ...] = ()  # the names of the rows above it (类, 款), said whole
+
+
+@dataclass
+class LinkIndex:
+    groups: list[Group] = field(default_factory=list)
+
+    def names(self) -> set[str]:
+        return {n for g in self.groups for n, _ in g.names}
+
+
+def build_index(table_facts: list[Fact], prose_facts: list[Fact], measures: tuple[str, ...]) -> LinkIndex:
+    """A document's rows and prose subjects, grouped once per document."""
+    rows: dict[tuple[str, str | None, str], dict[str, Fact]] = {}
+    names_by_code: dict[tuple[str, str], str] = {}
+    for f in table_facts:
+        rows.setdefault((f.table, f.code, f.row), {}).setdefault(f.column, f)
+        if f.code:
+            names_by_code[(f.table, f.code)] = clean(f.row)
+    index = LinkIndex()
+    for (table, code, row), by_column in rows.items():
+        first = next(iter(by_column.values()))
+        names = [(clean(row), False)]
+        if row in TOTAL_ROWS:
+            topic = TOPIC_OF_TYPE.get(first.table_type, "")
+            if topic == "三公经费" and re.search("会议费|培训费", table):
+                topic = ""  # the total of a “三公”经费、会议费、培训费 table is more than the 三公 经费
+            if topic:
+                names.append((topic, True))
+            if first.table_type.endswith("表") and len(first.table_type) > 6:
+                names.append((first.table_type[:-1], True))
+        parents = [names_by_code.get((table, code[:k]), "") for k in (3, 5) if code and len(code) > k]
+        parents = [p for p in parents if p]
+        title = re.sub(r"20\d\d年度?|单位[:：].*$", "", clean(table.split(" ", 1)[-1]))
+        prio = TABLE_PRIORITY.index(first.table_type) if first.table_type in TABLE_PRIORITY else 50
+        index.groups.append(Group(names, by_column, title, prio, total=row in TOTAL_ROWS, parents=tuple(parents)))
+    for f in prose_facts:
+        if f.column in measures and clean(f.row):
+            index.groups.append(Group([(clean(f.row), False)], {f.column: f}, clean(f.section), 60, prose=True))
+    return index
+
+
+def _people_variants(phrase: str) -> list[str]:
+    """The phrase as said, then with people's words put in the documents' words."""
+    out = phrase
+    for said, printed in sorted(lexicon()["people"].items(), key=lambda kv: -len(kv[0])):
+        if said in out and printed not in out:
+            out = out.replace(said, printed)
+    return [phrase] + ([out] if out != phrase else [])
+
+
+@cache
+def _asking() -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, sorted(lexicon()["asking"], key=len, reverse=True))))
+
+
+def _residue(phrase: str, hits: frozenset[int], context: str) -> str:
+    """The characters of the phrase that neither the name, nor its context, nor the words
+    of asking explain. The context (a table's title) explains words that say where, set off
+    by 中/里/的 or a comma ("支出总体情况表中，…"), not words run into the name."""
+    ctx = sound(context)
+    s = sound(phrase)
+    keep = ["" if i in hits else ch for i, ch in enumerate(phrase)]
+    end = len(_strip_asking(phrase))
+    i = 0
+    while i < len(phrase) - 2:
+        if i in hits:
+            i += 1
+            continue
+        j = i
+        while j < len(phrase) and j not in hits:
+            j += 1
+        while j - i >= 3 and not (s[i:j] in ctx and (j >= end or phrase[j] in WHERE)):
+            j -= 1
+        if j - i >= 3:
+            keep[i:j] = [""] * (j - i)
+            i = j
+        else:
+            i += 1
+    left = re.split("(?<=\x00)|(?=\x00)", "".join(ch if ch else "\x00" for ch in keep))
+    return "".join(CJK.findall("".join(_asking().sub("", part) for part in left if part != "\x00")))
+
+
+def link(phrase: str, index: LinkIndex, unit_is_rate: bool | None = None, codes: set[str] | None = None,
+         slack: int = 0) -> list[Link]:
+    """Every figure whose row the phrase names with nothing left unexplained, best first."""
+    phrase = NOISE.sub("", LEVEL.sub("", phrase))
+    codes = codes if codes is not None else set(re.findall(r"\d{3,7}", phrase))
+    out: list[Link] = []
+    for said in _people_variants(phrase):  # people's words only where the words said find nothing
+        for g in index.groups:
+            out += _link_group(said, g, codes, slack)
+        if out:
+            break
+    if unit_is_rate is not None:
+        out = [x for x in out if (x.fact.unit == "%") == unit_is_rate]
+    best: dict[int, Link] = {}
+    for x in out:
+        if id(x.fact) not in best or x.key > best[id(x.fact)].key:
+            best[id(x.fact)] = x
+    return sorted(best.values(), key=lambda x: x.key, reverse=True)
+
+
+def _link_group(phrase: str, g: Group, codes: set[str], slack: int) -> list[Link]:
+    first = next(iter(g.by_column.values()))
+    out: list[Link] = []
+    if first.code and first.code in codes:  # a code names its row whatever else is said
+        rest = phrase.replace(first.code, "\x00" * len(first.code))
+        name = clean(first.row)
+        for column, cut in _column_cuts(rest, g, name):
+            out += _choose_columns(cut, g, _whole_words(cut, (name,)), 50, 1.0, 50, name, False, slack,
+                                   column=column)
+        return out
+    for name, alias in g.names:
+        if len(name) < 2:
+            continue
+        for column, cut in _column_cuts(phrase, g, name):
+            a = align(cut, name)
+            size = len(CJK.findall(name)) or len(name)
+            cover = min(1.0, a.matched / size) if a else 0.0
+            if a is not None and not _names(a, cover, len(name)) and a.matched >= 4:
+                a = _common_block(cut, name)  # 机关运行经费预算: the name's 机关运行经费… said, 预算 asked
+                cover = a.matched / size if a else 0.0
+            if a is None or not _names(a, cover, len(name)):
+                continue
+            out += _choose_columns(cut, g, a.phrase_hits, a.matched, cover, a.exact,
+                                   name, alias, slack, column=column)
+        if g.total:  # "人员经费是多少": a column of the table's total row, said alone
+            for column, cut in _column_cuts(phrase, g, name)[1:]:
+                said = clean(column or "")
+                out += _choose_columns(cut, g, frozenset(), len(said), 1.0, len(said), said, True, slack,
+                                       column=column)
+    return out
+
+
+def _names(a: Alignment, cover: float, size: int) -> bool:
+    """Whether an alignment says the name: whole; as an abbreviation (short gaps, said as one
+    word); or without a qualifier at its start or end (机关运行经费 for 机关运行经费财政拨款预算)."""
+    if a.matched < 2 or (a.matched < size and a.matched < 3):
+        return False
+    if a.matched == size:
+        return True
+    if a.phrase_breaks:
+        return False
+    return (a.max_gap <= MAX_GAP and cover >= 0.4) or (a.inner_gap == 0 and a.matched >= 4 and cover >= 0.5)
+
+
+def _column_cuts(phrase: str, g: Group, name: str) -> list[tuple[str | None, str]]:
+    """The phrase as it is, and for each column of the row's table that it names (outside
+    the row's own name) the phrase without that column's words."""
+    out: list[tuple[str | None, str]] = [(None, phrase)]
+    s = sound(phrase)
+    for column in g.by_column:
+        c = clean(column)
+        if len(c) < 2 or c in GENERIC_COLUMNS or c in name:
+            continue
+        at = s.rfind(sound(c))
+        if at >= 0:
+            out.append((column, phrase[:at] + "\x00" * len(c) + phrase[at + len(c):]))
+    return out
+
+
+def _choose_columns(phrase: str, g: Group, hits: frozenset[int], matched: int, cover: float, exact: int,
+                    name: str, alias: bool, slack: int, column: str | None = None) -> list[Link]:
+    hits = hits | {i for i, ch in enumerate(phrase) if ch == "\x00"}
+    hits = hits | _whole_words(phrase, g.parents)
+    residue = _residue(phrase, hits, g.context)
+    if len(residue) > slack:
+        return []
+    head = _head_position(phrase)
+    tail = head < 0 or any(i >= head for i in hits)
+    if column is not None:
+        fact, fit = g.by_column[column], 2
+    else:
+        default = next((c for c in DEFAULT_COLUMNS if c in g.by_column), next(iter(g.by_column)))
+        fact, fit = g.by_column[default], 1
+    return [Link(fact, name, matched, cover, exact, fit, g.priority, residue, alias, tail)]
+
+
+def _strip_asking(phrase: str) -> str:
+    """The phrase without the words of asking at its end."""
+    text = phrase
+    while True:
+        m = re.search(f"(?:{_asking().pattern})$", text)
+        if not m or not m.group(0):
+            return text
+        text = text[:m.start()]
+
+
+def _whole_words(phrase: str, words: tuple[str, ...]) -> frozenset[int]:
+    """Positions of the phrase where one of the words stands whole."""
+    s = sound(phrase)
+    out: set[int] = set()
+    for w in words:
+        at = s.find(sound(w))
+        if at >= 0 and len(w) >= 2:
+            out |= set(range(at, at + len(w)))
+    return frozenset(out)
+
+
+def _head_position(phrase: str) -> int:
+    """Where the phrase's last word of substance stands (a Chinese noun phrase ends on its
+    head: "“三公”经费…预算表里的会议费" asks for 会议费), or -1."""
+    text = _strip_asking(phrase)
+    last = [m.start() for m in CJK.finditer(text)] + [i for i, ch in enumerate(text) if ch == "\x00"]
+    return max(last) if last else -1
