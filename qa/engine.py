@@ -36,6 +36,7 @@ from qa.scope import resolve_scope, slug_matches
 from qa.understand import Intent, lookup_intent, understand
 
 AMOUNT_MEASURES = ("金额", "数量", "价值", "比例")
+MONEY_WORDS = re.compile(r"钱|元|费|经费|资金|支出|收入|预算|决算|拨款|金额|花|开支")
 MAX_QUESTION_CHARS = 500
 HISTORY = 10  # turns a conversation remembers for follow-ups
 
@@ -169,6 +170,8 @@ class Engine:
             subjects = [conv.row + subjects[0]]  # "这里面项目支出有多少": the last row, this column
         elif intent.op != "lookup" or not subjects or not self._only_column(subjects[0]):
             conv.row = ""
+        if intent.op == "share" and intent.subjects and not intent.subjects[0] and conv.subjects:
+            subjects = [conv.subjects[-1], *intent.subjects[1:]]  # "占基本支出多少": the last answer's share
         if intent.op == "text":
             if len(question) < 12 and conv.subjects and not match_rows(question, tf, self.columns):
                 return self._text(conv.subjects[-1] + question, doc)  # "为什么少了这么多？"
@@ -188,6 +191,7 @@ class Engine:
                 intent = lookup_intent(strip_scope(question, doc))  # "商品和服务支出一共多少": one row's name
                 subjects = list(intent.subjects)
             elif intent.op == "sum":
+                subjects = self._parts(subjects, tf, pf)
                 found = [self.operand(s, tf, pf) for s in subjects if s not in ("两者", "二者")]
                 ops = [o for o in found if o is not None]
                 if len(found) < 2:
@@ -203,9 +207,22 @@ class Engine:
                 return stated_change(self, question, intent, subjects or conv.subjects[-1:], pf, doc, conv)
             if intent.op == "previous":
                 return last_year(self, question, subjects, pf, doc, conv)
+            if intent.op == "completion":
+                return self._completion(question, intent, subjects, tf, pf, doc, conv)
         except CalculationError as exc:
             return Reply(question, f"无法计算：{_why(exc)}", "not_found")
         return self._lookup(question, intent, subjects, tf, pf, doc, conv)
+
+    def _parts(self, parts: list[str], tf: list[Fact], pf: list[Fact]) -> list[str]:
+        """The items of a sum as the document names them: pieces split at 和/与/、 joined again
+        where only the joined piece is a row's name ("商品和服务支出")."""
+        out: list[str] = []
+        for part in parts:
+            if out and self.find(out[-1], tf, pf) is None and self.find(out[-1] + "和" + part, tf, pf) is not None:
+                out[-1] = out[-1] + "和" + part
+            else:
+                out.append(part)
+        return out
 
     def _only_column(self, phrase: str) -> bool:
         """"这里面项目支出有多少": a column of the row the conversation is on."""
@@ -229,6 +246,10 @@ class Engine:
         if unit in (None, "元", "万元", "亿元", "money", "%"):
             index = self._index(tf, pf)
             links = link(phrase, index, unit_is_rate=unit == "%", slack=1 if len(CJK.findall(phrase)) >= 8 else 0)
+            if unit != "%":  # a money question is never answered with a count ("购置车辆0辆")
+                money = [x for x in links if x.fact.unit in calc.MONEY_UNITS]
+                counts = [x for x in links if x.cover == 1 and unit is None and not MONEY_WORDS.search(phrase)]
+                links = money or counts
             if links and links[0].cover < 1 and self._names_elsewhere(phrase, index, links[0]):
                 return None  # "其他收入": a row other documents have, not a short form of this one's 其他非税收入
             return links[0].fact if links else None
@@ -274,12 +295,17 @@ class Engine:
         unit = "%" if intent.percent and intent.unit is None else intent.unit  # "百分之多少": a stated rate
         want = measure_asked(strip_scope(question, doc))
         plain = self.find(phrase, tf, pf, unit, question)
+        if plain is None and conv.subjects and conv.subjects[-1] not in phrase:
+            # "换成元呢" / "年初预算呢": the last turn's subject, asked again another way
+            again = self.find(conv.subjects[-1] + phrase, tf, pf, unit, question)
+            if again is not None or want:
+                phrase, plain = conv.subjects[-1] + phrase, again
         if want and plain is not None and MEASURE_WORDS_RE.sub("", clean(plain.row)) != clean(plain.row):
             want = ""  # "案件执行经费": the measure word is part of the row's name
         f = self._measured(phrase, want, tf, pf) if want else plain
         if f is None:
             return self.not_found(question, subjects, doc)
-        missing = unexplained(phrase, f, doc.unit)
+        missing = unexplained(phrase, f, doc.unit) if want else ""  # a linked row explains every word
         if missing:
             return Reply(question, f"{doc.title}没有单列「{missing}」的数字。文件披露的最接近的一项是"
                          f"「{label(f)}」{source(f)}，但它并不是「{missing}」。", "not_found", (self.cite(f),))
@@ -326,13 +352,17 @@ class Engine:
         """A figure of the measure the question names (年初预算数, 执行数 …), or none: the
         table's 决算数 is no answer to "年初预算是多少"."""
         subject = re.sub(r"的?(年初|调整|全年)$", "", MEASURE_WORDS_RE.sub("", phrase))
-        stated = match_prose(subject, pf, (want,), strict=True)
+        stated = link(subject, build_index([], pf, (want,)), unit_is_rate=False)
         if stated:
-            return stated[0][1]
-        rows = [m for m in match_rows(subject, tf, self.columns) if not m.loose and (
-            want[:-1] in m.fact.column  # a 决算 table's 预算数 is the 年初预算
-            or (want == "年初预算数" and m.fact.column == "预算数" and "决算" in m.fact.table))]
-        return rows[0].fact if rows else None
+            return stated[0].fact
+        for x in link(subject, self._index(tf, pf), unit_is_rate=False):
+            f = x.fact
+            same = [g for g in tf if (g.table, g.row, g.code) == (f.table, f.row, f.code) and (
+                want[:-1] in g.column  # a 决算 table's 预算数 is the 年初预算
+                or (want == "年初预算数" and g.column == "预算数" and "决算" in g.table))]
+            if same:
+                return same[0]
+        return None
 
     def _two(self, question: str, intent: Intent, subjects: list[str], tf: list[Fact],
              pf: list[Fact], doc: Document, conv: Conversation) -> Reply:
@@ -378,6 +408,40 @@ class Engine:
                 return replace(reply, answer=lead + reply.answer)
         conv.subjects.append(first)
         return self.computed(question, c, doc, conv, intent)
+
+    def _completion(self, question: str, intent: Intent, subjects: list[str], tf: list[Fact],
+                    pf: list[Fact], doc: Document, conv: Conversation) -> Reply:
+        """How much of its budget a subject spent: 决算数 over 预算数 of the same row, or of the
+        same subject in the prose."""
+        phrase = subjects[0] if subjects else ""
+        pair = self._final_and_budget(phrase, tf, pf)
+        if pair is None:
+            return self.not_found(question, [f"{phrase}的决算数和预算数" if phrase else ""], doc)
+        final, budget = pair
+        conv.subjects.append(phrase)
+        c = calc.share(operand(final), operand(budget))
+        reply = self.computed(question, c, doc, conv, intent)
+        return replace(reply, answer=f"{phrase}预算完成率为{calc.format_amount(c.result, c.unit)}（决算数÷预算数）。"
+                       + reply.answer)
+
+    def _final_and_budget(self, phrase: str, tf: list[Fact], pf: list[Fact]) -> tuple[Fact, Fact] | None:
+        links = link(phrase, self._index(tf, pf), unit_is_rate=False) if phrase else []
+        for x in links[:5]:
+            f = x.fact
+            same = [g for g in (tf if f.table != "正文" else pf) if g.row == f.row and g.code == f.code
+                    and g.table == f.table and (f.table != "正文" or g.quote == f.quote)
+                    and g.unit in calc.MONEY_UNITS]
+            final = next((g for g in same if "决算" in g.column), None)
+            budget = next((g for w in ("全年预算", "调整预算", "年初预算", "预算")
+                           for g in same if w in g.column and "决算" not in g.column), None)
+            if final is not None and budget is not None:
+                return final, budget
+        for _, f in match_prose(phrase, pf, ("决算数",), strict=True)[:3]:
+            budget = next((g for g in pf if g.row == f.row and g.column in ("全年预算数", "调整预算数", "年初预算数")
+                           and g.unit in calc.MONEY_UNITS), None)
+            if budget is not None:
+                return f, budget
+        return None
 
     def _stated_share(self, part: str, whole: str, tf: list[Fact], pf: list[Fact]) -> Fact | None:
         """A share the prose states, used only where the stated base is the one asked for."""

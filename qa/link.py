@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from ingest.model import Fact
 from qa.normalise import lexicon
@@ -50,6 +50,7 @@ def _syllable_key(ch: str) -> str:
 _KEYS: dict[str, str] = {}
 
 
+@lru_cache(maxsize=200_000)
 def sound(text: str) -> str:
     """Each Chinese character replaced by a stand-in for its toneless syllable, so that
     same-syllable slips compare equal; other characters kept. Position for position."""
@@ -158,7 +159,7 @@ class Link:
     @property
     def key(self) -> tuple[float, ...]:
         return (-len(self.unexplained), self.tail, self.matched * self.cover, self.cover, self.exact,
-                self.column_fit, -self.alias, -self.priority)
+                -self.alias, self.column_fit, -self.priority)
 
 
 @dataclass
@@ -172,6 +173,7 @@ class Group:
     prose: bool = False
     total: bool = False  # the table's total row
     parents: tuple[str, ...] = ()  # the names of the rows above it (类, 款), said whole
+    people: tuple[str, ...] = ()  # people's words for it (车子的油钱 for 公务用车运行维护费)
 
 
 @dataclass
@@ -206,20 +208,21 @@ def build_index(table_facts: list[Fact], prose_facts: list[Fact], measures: tupl
         parents = [p for p in parents if p]
         title = re.sub(r"20\d\d年度?|单位[:：].*$", "", clean(table.split(" ", 1)[-1]))
         prio = TABLE_PRIORITY.index(first.table_type) if first.table_type in TABLE_PRIORITY else 50
-        index.groups.append(Group(names, by_column, title, prio, total=row in TOTAL_ROWS, parents=tuple(parents)))
+        index.groups.append(Group(names, by_column, title, prio, total=row in TOTAL_ROWS, parents=tuple(parents),
+                                  people=_people_words(names)))
     for f in prose_facts:
         if f.column in measures and clean(f.row):
-            index.groups.append(Group([(clean(f.row), False)], {f.column: f}, clean(f.section), 60, prose=True))
+            names = [(clean(f.row), False)]
+            index.groups.append(Group(names, {f.column: f}, clean(f.section), 60, prose=True,
+                                      people=_people_words(names)))
     return index
 
 
-def _people_variants(phrase: str) -> list[str]:
-    """The phrase as said, then with people's words put in the documents' words."""
-    out = phrase
-    for said, printed in sorted(lexicon()["people"].items(), key=lambda kv: -len(kv[0])):
-        if said in out and printed not in out:
-            out = out.replace(said, printed)
-    return [phrase] + ([out] if out != phrase else [])
+def _people_words(names: list[tuple[str, bool]]) -> tuple[str, ...]:
+    """People's words (qa/lexicon.toml) for a row: those whose printed form its name holds."""
+    said = [w for w, printed in lexicon()["people"].items()
+            if any(clean(printed) and clean(printed) in n for n, _ in names)]
+    return tuple(sorted(said, key=len, reverse=True))
 
 
 @cache
@@ -260,11 +263,8 @@ def link(phrase: str, index: LinkIndex, unit_is_rate: bool | None = None, codes:
     phrase = NOISE.sub("", LEVEL.sub("", phrase))
     codes = codes if codes is not None else set(re.findall(r"\d{3,7}", phrase))
     out: list[Link] = []
-    for said in _people_variants(phrase):  # people's words only where the words said find nothing
-        for g in index.groups:
-            out += _link_group(said, g, codes, slack)
-        if out:
-            break
+    for g in index.groups:
+        out += _link_group(phrase, g, codes, slack)
     if unit_is_rate is not None:
         out = [x for x in out if (x.fact.unit == "%") == unit_is_rate]
     best: dict[int, Link] = {}
@@ -284,7 +284,7 @@ def _link_group(phrase: str, g: Group, codes: set[str], slack: int) -> list[Link
             out += _choose_columns(cut, g, _whole_words(cut, (name,)), 50, 1.0, 50, name, False, slack,
                                    column=column)
         return out
-    for name, alias in g.names:
+    for name, alias in [*g.names, *((w, True) for w in g.people)]:
         if len(name) < 2:
             continue
         for column, cut in _column_cuts(phrase, g, name):
@@ -336,7 +336,7 @@ def _column_cuts(phrase: str, g: Group, name: str) -> list[tuple[str | None, str
 def _choose_columns(phrase: str, g: Group, hits: frozenset[int], matched: int, cover: float, exact: int,
                     name: str, alias: bool, slack: int, column: str | None = None) -> list[Link]:
     hits = hits | {i for i, ch in enumerate(phrase) if ch == "\x00"}
-    hits = hits | _whole_words(phrase, g.parents)
+    hits = hits | _whole_words(phrase, g.parents + g.people)
     residue = _residue(phrase, hits, g.context)
     if len(residue) > slack:
         return []

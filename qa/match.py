@@ -38,7 +38,11 @@ def norm(text: str) -> str:
 
 
 def lcs(a: str, b: str) -> int:
-    """Length of the longest common substring; checks b's substrings, longest first."""
+    """Length of the longest common substring, by syllable (a same-syllable slip of the input
+    method still matches); checks b's substrings, longest first."""
+    from qa.link import sound
+
+    a, b = sound(a), sound(b)
     n = len(b)
     for size in range(n, 0, -1):
         for i in range(n - size + 1):

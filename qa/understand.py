@@ -10,7 +10,10 @@ from qa.match import split_context
 
 TEXT_WORDS = re.compile(r"为什么|为何|原因|什么是|是什么|哪些|职能|依据|用于|用途|怎么|如何|含义|解释|"
                         r"说明了什么|干什么|做什么|哪几|介绍|哪种|什么方式|什么形式|用在|职责|牌子")
-CHANGE = re.compile(r"比上年|较上年|同比|比去年|比\d{4}年|增长|增加|减少|下降|变化")
+CHANGE = re.compile(r"比上年|较上年|同比|比去年|比\d{4}年|增长|增加|减少|下降|变化|变动|压缩|压减|涨幅|增幅|降幅|减幅|"
+                    r"上涨|多了|少了")
+COMPLETION = re.compile(r"完成率|执行率|完成了?(?:年初|全年|调整)?预算的?(?:百分之几|百分之多少|多少|几成|比例|百分比)|"
+                        r"预算完成(?:情况|率|了多少|度)|完成预算的?(?:比例|百分比|多少|百分之几|几成)|完成得怎么样")
 PERCENT_ASKED = re.compile(r"百分之几|百分之多少|百分比|%|％|幅度|增长率|下降率|增速|比例|比重|占比")
 SUM = re.compile(r"合计|一共|总共|加起来|总和|之和|共计|加在一起")
 JOIN = re.compile(r"和|与|及|以及|加上|、|跟")
@@ -49,8 +52,8 @@ def _number(text: str) -> int:
 
 
 def unit_asked(q: str) -> str | None:
-    for pattern, unit in ((r"多少亿元|几亿元|亿元", "亿元"), (r"多少万元|几万元", "万元"),
-                          (r"多少元|几元|多少块", "元"), (r"平方米", "平方米"),
+    for pattern, unit in ((r"多少亿元|几亿元|亿元|多少亿", "亿元"), (r"多少万元|几万元|(?:换成|折合|换算成|折算成|按|用)万元", "万元"),
+                          (r"多少元|几元|多少块|(?:换成|折合|换算成|折算成|按|用)元", "元"), (r"平方米", "平方米"),
                           (r"几辆|多少辆", "辆"), (r"多少人|几人|几个人|多少名|人数", "人"),
                           (r"几台|多少台", "台"), (r"几个|多少个", "个")):
         if re.search(pattern, q):
@@ -82,17 +85,20 @@ def understand(question: str) -> Intent:
     m = COUNT.search(q)
     if m and not re.search(r"元|钱|金额|比例|人", q[m.start():]):
         return Intent("count", (_clean(q[:m.start()] + (m.group(2) or "") + q[m.end():]),), m.group(1))
+    m = COMPLETION.search(q)
+    if m:  # 决算 over 预算 of one subject
+        return Intent("completion", (_clean(re.sub(r"的?(预算)?$", "", q[:m.start()])),), None, percent=True)
     m = WHATIF.search(q)
     if m:
         down = m.group(2) in ("减少", "下降", "压减", "削减", "降低", "缩减", "减", "下调")
         pct = Decimal(m.group(3))
         return Intent("whatif", (_clean(m.group(1)),), unit, amount=-pct if down else pct)
-    m = re.search(r"平均每[名个位人]?(.+?)的(.+)", q) or re.search(r"人均(.+)", q)
+    m = re.search(r"(?:平均每|摊到每|平摊到每|每)[名个位人]?(.+?)的(.+)", q) or re.search(r"人均(.+)", q)
     if m:
         counted, money = (m.group(1), m.group(2)) if m.lastindex == 2 else ("在职人员", m.group(1))
         counted = "在职人员" if counted in ("人", "名", "位", "个人", "人员") else counted
         return Intent("per_unit", (_clean(money), _clean(counted)), unit)
-    if "占" in q and percent:
+    if re.search(r"占(?!用|地|有)", q) and (percent or (unit is None and re.search(r"占.*?(多少|几成|多大|几)", q))):
         return _share(q, unit)
     m = re.search(r"(.+?)(?:和|与|跟|还是|同)(.+?)(?:相比)?[，,]?(?:哪个|哪项|谁|哪一个)(?:更)?(多|大|高|少|小|低)", q)
     if m:  # "基本支出和项目支出哪个多": both figures and the gap
@@ -103,6 +109,8 @@ def understand(question: str) -> Intent:
     if m and not CHANGE.search(m.group(1)):
         return Intent("difference", (_clean(m.group(1)), _clean(m.group(2))), unit,
                       more=m.group(3) == "多")
+    if re.fullmatch(r"(那|那么)?(上年|上一年|去年|前一年)(的|呢|的呢|是多少|多少)*[？?]?", q):
+        return Intent("previous", ("",), unit)  # "那上一年呢": the last turn's subject
     if re.search(r"(上年|上一年|去年)的?(预算|决算)?数?(是|为|有)?(多少|几)", q) and \
             not re.search(r"比上年|较上年", q):
         return Intent("previous", (_clean(re.sub(r"(上年|上一年|去年).*", "", q)),), unit)
@@ -128,6 +136,7 @@ def _share(q: str, unit: str | None) -> Intent:
     before, after = q.split("占", 1)
     after = re.sub(r"^比", "", after)
     whole = re.split(r"的?(比例|比重|百分比|多少|多大|几)", after)[0]
+    whole = re.sub(r"^(了|的)", "", whole)
     before = re.sub(r"^其中", "", before)
     context, part = split_context(before)
     if context and not _clean(whole):
