@@ -167,7 +167,7 @@ class Engine:
         if intent.op == "lookup" and subjects and conv.subjects and self._only_column(subjects[0]) \
                 and (REFER.match(asked) or (conv.row and asked.endswith(("呢？", "呢", "呢?")))):
             conv.row = conv.row or conv.subjects[-1]
-            subjects = [conv.row + subjects[0]]  # "这里面项目支出有多少": the last row, this column
+            subjects = [conv.row + "中" + subjects[0]]  # "这里面项目支出有多少": the last row, this column
         elif intent.op != "lookup" or not subjects or not self._only_column(subjects[0]):
             conv.row = ""
         if intent.op == "share" and intent.subjects and not intent.subjects[0] and conv.subjects:
@@ -206,12 +206,24 @@ class Engine:
             if intent.op == "change":
                 return stated_change(self, question, intent, subjects or conv.subjects[-1:], pf, doc, conv)
             if intent.op == "previous":
+                prior = self._prior_document(doc)
+                if prior is not None and subjects:  # "那上一年呢": the unit's document of the year before
+                    conv.doc_ids = [prior.doc_id]
+                    ptf, ppf = self.facts_of(prior.doc_id)
+                    return self._lookup(question, lookup_intent(subjects[0]), subjects, ptf, ppf, prior, conv)
                 return last_year(self, question, subjects, pf, doc, conv)
             if intent.op == "completion":
                 return self._completion(question, intent, subjects, tf, pf, doc, conv)
         except CalculationError as exc:
             return Reply(question, f"无法计算：{_why(exc)}", "not_found")
         return self._lookup(question, intent, subjects, tf, pf, doc, conv)
+
+    def _prior_document(self, doc: Document) -> Document | None:
+        """The same unit's document of the year before, of the same kind, when it is ingested."""
+        if doc.year is None:
+            return None
+        return next((d for d in self.documents if d.unit == doc.unit and d.year == doc.year - 1
+                     and d.kind == doc.kind), None)
 
     def _parts(self, parts: list[str], tf: list[Fact], pf: list[Fact]) -> list[str]:
         """The items of a sum as the document names them: pieces split at 和/与/、 joined again
@@ -309,7 +321,8 @@ class Engine:
         if missing:
             return Reply(question, f"{doc.title}没有单列「{missing}」的数字。文件披露的最接近的一项是"
                          f"「{label(f)}」{source(f)}，但它并不是「{missing}」。", "not_found", (self.cite(f),))
-        conv.subjects.append(f.row if f.row not in ("合计", "总计") else phrase)  # what was found, for follow-ups
+        said = re.sub(r"的?(决算|预算|年初预算|调整预算|全年预算|执行)数?$", "", phrase)  # "预算数呢" asks it again
+        conv.subjects.append(f.row if f.row not in ("合计", "总计") else said)  # what was found, for follow-ups
         conv.operands.append(operand(f))
         others = [] if want else self._stated_elsewhere(f, phrase, tf, pf)
         also = ("另：" + "；".join(f"{g.table.split(' ', 1)[-1]}中「{label(g)}」为"
@@ -374,13 +387,14 @@ class Engine:
             if stated is not None:
                 return stated_reply(question, stated, self.cite(stated))
         a = self.operand(first, tf, pf)
-        unit = "人" if intent.op == "per_unit" else None
         measure = measure_named(second)
-        if measure:  # "…的支出决算比年初预算少多少": the same subject's other measure
+        if intent.op == "per_unit":
+            fb = self._count(second, pf)
+        elif measure:  # "…的支出决算比年初预算少多少": the same subject's other measure
             hits = match_prose(first, pf, (measure,))
             fb = hits[0][1] if hits else None
         else:
-            fb = self.find(second, tf, pf, unit)
+            fb = self.find(second, tf, pf)
         b = operand(fb) if fb else None
         if a is None or b is None:
             return self.not_found(question, [first, second], doc)
@@ -408,6 +422,26 @@ class Engine:
                 return replace(reply, answer=lead + reply.answer)
         conv.subjects.append(first)
         return self.computed(question, c, doc, conv, intent)
+
+    def _count(self, counted: str, pf: list[Fact]) -> Fact | None:
+        """The count a per-unit figure divides by: "辆车" is a count in 辆 of 车 (车辆), "人" the
+        staff (在职人员); the prose states counts."""
+        m = re.match(r"^(辆|台|个|名|位|人|套|家|所|项|户)(.*)$", counted)
+        unit, noun = (m.group(1), m.group(2)) if m else ("", counted)
+        unit = "人" if unit in ("名", "位") else unit
+        if re.search(r"(人数|人员|人|名)$", noun):
+            unit, noun = "人", re.sub(r"(人数|人员|人|名)$", "", noun)
+        counts = [f for f in pf if f.unit not in calc.MONEY_UNITS and f.unit != "%" and (not unit or f.unit == unit)]
+        if not counts:
+            return None
+        if unit == "人" and not noun or noun in ("在职人员", "人员", "职工"):
+            noun = "在职"
+        index = build_index([], counts, tuple({f.column for f in counts}))
+        found = link(noun, index) if noun else []
+        if found:
+            return found[0].fact
+        named = [f for f in counts if unit and noun and all(ch in f.row for ch in noun)]
+        return max(named, key=lambda f: f.value) if named else None  # 车辆 127辆 over its part 一般公务用车
 
     def _completion(self, question: str, intent: Intent, subjects: list[str], tf: list[Fact],
                     pf: list[Fact], doc: Document, conv: Conversation) -> Reply:
@@ -514,9 +548,11 @@ class Engine:
         """Up to three row names of the document that share the most with the question (no figures)."""
         tf, _ = self.facts_of(doc.doc_id)
         words = [split_context(s)[1] for s in subjects if s]
-        scored = {f.row: max(lcs(norm(w), norm(f.row)) for w in words) for f in tf} if words else {}
-        best = sorted((n for n, k in scored.items() if k >= 2 and n not in ("合计", "总计")
-                       and not re.search(r"\d", n)), key=lambda n: -scored[n])  # a name with digits reads as a figure
+        scored = {f.row: max((lcs(norm(w), norm(f.row)), lcs(norm(w), norm(f.row), by_sound=False)) for w in words)
+                  for f in tf} if words else {}
+        best = sorted((n for n, k in scored.items() if k[0] >= 2 and n not in ("合计", "总计")
+                       and not re.search(r"\d", n)),  # a name with digits would read as a figure
+                      key=lambda n: scored[n], reverse=True)
         return best[:3]
 
     def cite(self, f: Fact) -> Citation:

@@ -159,7 +159,7 @@ class Link:
     @property
     def key(self) -> tuple[float, ...]:
         return (-len(self.unexplained), self.tail, self.matched * self.cover, self.cover, self.exact,
-                -self.alias, self.column_fit, -self.priority)
+                self.fact.table != "正文", -self.alias, self.column_fit, -self.priority)  # tables before prose
 
 
 @dataclass
@@ -173,7 +173,7 @@ class Group:
     prose: bool = False
     total: bool = False  # the table's total row
     parents: tuple[str, ...] = ()  # the names of the rows above it (类, 款), said whole
-    people: tuple[str, ...] = ()  # people's words for it (车子的油钱 for 公务用车运行维护费)
+    people: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # people's words naming it, qualifying it
 
 
 @dataclass
@@ -218,11 +218,17 @@ def build_index(table_facts: list[Fact], prose_facts: list[Fact], measures: tupl
     return index
 
 
-def _people_words(names: list[tuple[str, bool]]) -> tuple[str, ...]:
-    """People's words (qa/lexicon.toml) for a row: those whose printed form its name holds."""
-    said = [w for w, printed in lexicon()["people"].items()
-            if any(clean(printed) and clean(printed) in n for n, _ in names)]
-    return tuple(sorted(said, key=len, reverse=True))
+def _people_words(names: list[tuple[str, bool]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """People's words (qa/lexicon.toml) for a row: those that name it (a printed form is its
+    name), and those that may qualify it (its name holds a printed form)."""
+    naming, qualifying = [], []
+    for said, printed in lexicon()["people"].items():
+        forms = [clean(p) for p in printed.split("|") if clean(p)]
+        if any(f == n for f in forms for n, _ in names):
+            naming.append(said)
+        if any(f in n for f in forms for n, _ in names):
+            qualifying.append(said)
+    return (tuple(sorted(naming, key=len, reverse=True)), tuple(sorted(qualifying, key=len, reverse=True)))
 
 
 @cache
@@ -284,7 +290,7 @@ def _link_group(phrase: str, g: Group, codes: set[str], slack: int) -> list[Link
             out += _choose_columns(cut, g, _whole_words(cut, (name,)), 50, 1.0, 50, name, False, slack,
                                    column=column)
         return out
-    for name, alias in [*g.names, *((w, True) for w in g.people)]:
+    for name, alias in [*g.names, *((w, True) for w in g.people[0])]:
         if len(name) < 2:
             continue
         for column, cut in _column_cuts(phrase, g, name):
@@ -327,16 +333,24 @@ def _column_cuts(phrase: str, g: Group, name: str) -> list[tuple[str | None, str
         c = clean(column)
         if len(c) < 2 or c in GENERIC_COLUMNS or c in name:
             continue
-        at = s.rfind(sound(c))
-        if at >= 0:
-            out.append((column, phrase[:at] + "\x00" * len(c) + phrase[at + len(c):]))
+        for said in (c, *_people_naming(c)):  # 开会 for the 会议费 column
+            at = s.rfind(sound(said))
+            if at >= 0:
+                out.append((column, phrase[:at] + "\x00" * len(said) + phrase[at + len(said):]))
+                break
     return out
+
+
+@cache
+def _people_naming(name: str) -> tuple[str, ...]:
+    return tuple(w for w, printed in lexicon()["people"].items()
+                 if any(clean(p) == name for p in printed.split("|")))
 
 
 def _choose_columns(phrase: str, g: Group, hits: frozenset[int], matched: int, cover: float, exact: int,
                     name: str, alias: bool, slack: int, column: str | None = None) -> list[Link]:
     hits = hits | {i for i, ch in enumerate(phrase) if ch == "\x00"}
-    hits = hits | _whole_words(phrase, g.parents + g.people)
+    hits = hits | _whole_words(phrase, g.parents + g.people[1])
     residue = _residue(phrase, hits, g.context)
     if len(residue) > slack:
         return []

@@ -37,12 +37,13 @@ def norm(text: str) -> str:
     return text.replace("(", "（").replace(")", "）")
 
 
-def lcs(a: str, b: str) -> int:
+def lcs(a: str, b: str, by_sound: bool = True) -> int:
     """Length of the longest common substring, by syllable (a same-syllable slip of the input
-    method still matches); checks b's substrings, longest first."""
+    method still matches) unless `by_sound` is off; checks b's substrings, longest first."""
     from qa.link import sound
 
-    a, b = sound(a), sound(b)
+    if by_sound:
+        a, b = sound(a), sound(b)
     n = len(b)
     for size in range(n, 0, -1):
         for i in range(n - size + 1):

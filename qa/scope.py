@@ -32,6 +32,9 @@ def unit_mentions(q: str) -> list[str]:
 
 
 DEICTIC = re.compile(r"(这个|这家|该|本|此|这)$")
+PLACE = re.compile(r"[\u4e00-\u9fff]{2}(?:省|市|区|县|州|旗)|人民政府")
+NOT_PLACE = ("今年", "去年", "明年", "本年", "前年", "当年", "上年", "换成", "换到", "改成", "看看", "那么", "还有",
+             "以及", "我们", "你们", "他们")
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,25 @@ class UnitHit:
     start: int
     end: int
     score: tuple[int, int]  # (characters said, minus the gaps left in the unit's name)
+
+
+def _said_names(unit: str) -> list[str]:
+    """The unit's name and its short forms (qa/lexicon.toml unit_short: 江苏省高级人民法院 →
+    江苏省高院; 江苏省人大常委会办公厅 → 江苏省人大)."""
+    from qa.normalise import lexicon
+
+    names = [unit]
+    for word, short in lexicon()["unit_short"].items():
+        if word in unit:
+            names.append(unit.replace(word, short))
+            names.append(short)
+    return list(dict.fromkeys(names))
+
+
+def _shorts() -> set[str]:
+    from qa.normalise import lexicon
+
+    return set(lexicon()["unit_short"].values())
 
 
 def _heads(unit: str) -> list[int]:
@@ -63,8 +85,14 @@ def unit_hits(q: str, units: list[str]) -> list[UnitHit]:
     out: list[UnitHit] = []
     for unit in units:
         best: UnitHit | None = None
-        for head_end in _heads(unit):
-            name = sound(unit[:head_end])
+        for said in _said_names(unit):
+            if said in _shorts() and q.startswith(said):  # "政协2018年…": a short form standing alone
+                at = 0
+                hit = UnitHit(unit, at, at + len(said), (len(said), 0))
+                if best is None or hit.score > best.score:
+                    best = hit
+        for head_end, full in ((e, n) for n in _said_names(unit) for e in _heads(n)):
+            name = sound(full[:head_end])
             last = name[-1]
             for end in range(len(q), 0, -1):
                 if sq[end - 1] != last:
@@ -78,7 +106,7 @@ def unit_hits(q: str, units: list[str]) -> list[UnitHit]:
                         continue
                     if DEICTIC.search(q[:start]) and size <= 2:
                         continue
-                    start = _with_prefix(sq, start, sound(unit))
+                    start = _with_prefix(sq, start, sound(full))
                     hit = UnitHit(unit, start, end, (size, -gaps))
                     if best is None or hit.score > best.score:
                         best = hit
@@ -114,11 +142,23 @@ def _abbreviates(said: str, name: str) -> int | None:
     return gaps
 
 
+def _other_place(q: str, h: UnitHit) -> bool:
+    """A place said with the name that the unit's name does not hold: 长宁区司法局 is not 普陀区
+    司法局, 浙江省政协办公厅 not 江苏省政协办公厅."""
+    from qa.link import sound
+
+    for m in PLACE.finditer(q):
+        if m.end() > h.start - 4 and m.start() < h.end and m.group(0)[:2] not in NOT_PLACE \
+                and sound(m.group(0)) not in sound(h.unit):
+            return True
+    return False
+
+
 def named_units(q: str, units: list[str]) -> list[UnitHit]:
     """The units the question names, the best-said of each overlapping stretch: a name said
     in full beats a sibling that shares its head (省委办公厅 is 中共江苏省委办公厅, not
     江苏省人大常委会办公厅)."""
-    hits = sorted(unit_hits(q, units), key=lambda h: h.score, reverse=True)
+    hits = sorted((h for h in unit_hits(q, units) if not _other_place(q, h)), key=lambda h: h.score, reverse=True)
     kept: list[UnitHit] = []
     for h in hits:
         rivals = [k for k in kept if k.start < h.end and h.start < k.end]
@@ -157,8 +197,12 @@ def resolve_scope(question: str, docs: list[Document], current: list[str],
             return Scope((), f"已收录的文件中没有{shown}年的相应文件", True)
         if by_year:
             candidates, named = by_year, True
-    if not by_unit and current:  # a year alone does not move the conversation off its document
-        kept = [d for d in candidates if d.doc_id in current]
+    if not by_unit and current:  # a year alone keeps the conversation's unit: its document of that year
+        mine = {d.unit for d in docs if d.doc_id in current}
+        kept = [d for d in candidates if d.doc_id in current] or [d for d in candidates if d.unit in mine]
+        if years and not kept and mine:
+            shown = "、".join(str(y) for y in sorted(years))
+            return Scope((), f"已收录的文件中没有{'、'.join(sorted(mine))}{shown}年的文件", True)
         if kept:
             candidates = kept
     if re.search(r"今年|本年度|当年", q) and not years:  # "社保中心今年…": each unit's latest
@@ -178,14 +222,17 @@ def _ingested(docs: list[Document]) -> str:
 
 
 def _mentions_own_words(mentions: list[str], docs: list[Document]) -> bool:
-    """"社会保险中心" in "社会保险中心的主要职能" is the document's own unit, said short."""
-    return any(unit_matches(m[-6:], d.unit) for m in mentions for d in docs)
+    """"社会保险中心" in "社会保险中心的主要职能" is the document's own unit, said short (but not
+    浙江省政协办公厅, whose place no document's unit holds)."""
+    return any(unit_matches(m[-6:], d.unit) and not _other_place(m, UnitHit(d.unit, len(m) - 6, len(m), (0, 0)))
+               for m in mentions for d in docs)
 
 
 def _scope_years(q: str) -> set[int]:
     """The year a question is about: one at its start or right after the unit it names
     ("2023年自治区…资金" inside a project's name is not)."""
-    m = re.match(r"^(?:[\u4e00-\u9fff]{0,20}?(?:局|中心|院|厅|委员会|办公室|办事处|街道|政府|学校|医院))?"
+    m = re.match(r"^(?:那|那么|换成|换到|改成|看看|如果是)?"
+                 r"(?:[\u4e00-\u9fff]{0,20}?(?:局|中心|院|厅|委员会|办公室|办事处|街道|政府|学校|医院|政协|人大))?"
                  r"(20\d\d)年", q)
     return {int(m.group(1))} if m else set()
 

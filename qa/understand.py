@@ -14,7 +14,9 @@ CHANGE = re.compile(r"比上年|较上年|同比|比去年|比\d{4}年|增长|�
                     r"上涨|多了|少了")
 COMPLETION = re.compile(r"完成率|执行率|完成了?(?:年初|全年|调整)?预算的?(?:百分之几|百分之多少|多少|几成|比例|百分比)|"
                         r"预算完成(?:情况|率|了多少|度)|完成预算的?(?:比例|百分比|多少|百分之几|几成)|完成得怎么样")
-PERCENT_ASKED = re.compile(r"百分之几|百分之多少|百分比|%|％|幅度|增长率|下降率|增速|比例|比重|占比")
+LAST_TWO = re.compile(r"这|两项|两者|二者|几项|它们|呢|的|钱|是|有|[，。？]")  # "这两项加起来呢"
+RATE_WORDS = re.compile(r"[增降涨减]幅|率")
+PERCENT_ASKED = re.compile(r"百分之几|百分之多少|百分比|%|％|幅度|增长率|下降率|增速|比例|比重|占比|[增降涨减]幅|几成")
 SUM = re.compile(r"合计|一共|总共|加起来|总和|之和|共计|加在一起")
 JOIN = re.compile(r"和|与|及|以及|加上|、|跟")
 FILLER = re.compile(r"请问|是多少|有多少|多少钱|多少|是几|几|吗|呢|？|\?|。|！|，$|是")
@@ -52,8 +54,10 @@ def _number(text: str) -> int:
 
 
 def unit_asked(q: str) -> str | None:
-    for pattern, unit in ((r"多少亿元|几亿元|亿元|多少亿", "亿元"), (r"多少万元|几万元|(?:换成|折合|换算成|折算成|按|用)万元", "万元"),
-                          (r"多少元|几元|多少块|(?:换成|折合|换算成|折算成|按|用)元", "元"), (r"平方米", "平方米"),
+    convert = r"(?:换成|折合|换算成|折算成|按|用)"
+    for pattern, unit in ((r"多少亿元|几亿元|亿元|多少亿", "亿元"), (rf"多少万元|几万元|{convert}万元", "万元"),
+                          (rf"多少元|几元|多少块|{convert}元", "元"),
+                          (r"面积|多少平米|多少平方|多大", "平方米"), (r"平方米", "平方米"),
                           (r"几辆|多少辆", "辆"), (r"多少人|几人|几个人|多少名|人数", "人"),
                           (r"几台|多少台", "台"), (r"几个|多少个", "个")):
         if re.search(pattern, q):
@@ -93,12 +97,18 @@ def understand(question: str) -> Intent:
         down = m.group(2) in ("减少", "下降", "压减", "削减", "降低", "缩减", "减", "下调")
         pct = Decimal(m.group(3))
         return Intent("whatif", (_clean(m.group(1)),), unit, amount=-pct if down else pct)
-    m = re.search(r"(?:平均每|摊到每|平摊到每|每)[名个位人]?(.+?)的(.+)", q) or re.search(r"人均(.+)", q)
+    m = re.search(r"(.+?)(?:按|除以|平均到|分摊到|摊到)(.+?)(?:算|计算|来算)?(?:平均|人均)?每?[人名位个]?"
+                  r"(?:是|有|能)?(?:多少|几)", q)
+    if m and re.search(r"按|除以|平均|人均|摊", q):  # "人员经费按在职人数算平均每人多少"
+        counted = _clean(re.sub(r"数|的", "", m.group(2))) or "在职人员"
+        return Intent("per_unit", (_clean(m.group(1)), counted), unit)
+    m = re.search(r"(?:平均每|摊到每|平摊到每|每)([名个位人辆台套]?.+?)的(.+)", q) or re.search(r"人均(.+)", q)
     if m:
         counted, money = (m.group(1), m.group(2)) if m.lastindex == 2 else ("在职人员", m.group(1))
         counted = "在职人员" if counted in ("人", "名", "位", "个人", "人员") else counted
         return Intent("per_unit", (_clean(money), _clean(counted)), unit)
-    if re.search(r"占(?!用|地|有)", q) and (percent or (unit is None and re.search(r"占.*?(多少|几成|多大|几)", q))):
+    if re.search(r"占(?!用|地|有)", q) and (
+            percent or (unit is None and re.search(r"占.*?(多少|几成|多大|几)", q))):
         return _share(q, unit)
     m = re.search(r"(.+?)(?:和|与|跟|还是|同)(.+?)(?:相比)?[，,]?(?:哪个|哪项|谁|哪一个)(?:更)?(多|大|高|少|小|低)", q)
     if m:  # "基本支出和项目支出哪个多": both figures and the gap
@@ -114,9 +124,12 @@ def understand(question: str) -> Intent:
     if re.search(r"(上年|上一年|去年)的?(预算|决算)?数?(是|为|有)?(多少|几)", q) and \
             not re.search(r"比上年|较上年", q):
         return Intent("previous", (_clean(re.sub(r"(上年|上一年|去年).*", "", q)),), unit)
-    if CHANGE.search(q) and re.search(r"多少|几|百分", q):
-        return Intent("change", (_clean(re.split(r"比上年|较上年|同比|比去年|比\d{4}年", q)[0]),),
-                      unit, percent=percent)
+    if CHANGE.search(q) and re.search(r"多少|几|百分|[增降涨减]幅|率", q):
+        subject = _clean(CHANGE.sub("", re.split(r"比上年|较上年|同比|比去年|比\d{4}年", q)[0]))
+        return Intent("change", (re.sub(r"^(了|的)+|(了|的)+$", "", subject),), unit,
+                      percent=percent or bool(RATE_WORDS.search(q)))
+    if SUM.search(q) and not LAST_TWO.sub("", SUM.sub("", FILLER.sub("", q))):
+        return Intent("sum", ("两者",), unit)  # "这两项加起来呢": the last two answers
     if SUM.search(q) and (JOIN.search(q) or "两者" in q or "二者" in q):
         context, head = split_context(SUM.split(q)[0])
         where = f"{context}中，" if context else ""
