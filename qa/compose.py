@@ -98,6 +98,8 @@ def strip_scope(question: str, doc: Document) -> str:
         q = q.replace(doc.unit, "", 1)
     else:
         for hit in unit_hits(q, [doc.unit])[:1]:
-            q = q[:hit.start] + q[hit.end:]
+            short = hit.end - hit.start <= 2 and not re.match(r"\d|的|，|今年|去年", q[hit.end:])
+            if not short:  # "政协会议…" asks for a row, "政协2018年…" names the unit
+                q = q[:hit.start] + q[hit.end:]
     q = re.sub(r"^今年|(?<=[局院厅心处室])今年", "", q)
     return re.sub(rf"^{doc.year}年度?的?", "", q) if doc.year else q  # a year inside a row's name stays

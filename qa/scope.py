@@ -32,6 +32,7 @@ def unit_mentions(q: str) -> list[str]:
 
 
 DEICTIC = re.compile(r"(这个|这家|该|本|此|这)$")
+LEADING = r"^(今年|去年|明年|本年|年度|年|度|的|那么|那|请问|换成|换到|改成|看看|关于|和|与|及|跟)+"
 PLACE = re.compile(r"[\u4e00-\u9fff]{2}(?:省|市|区|县|州|旗)|人民政府")
 NOT_PLACE = ("今年", "去年", "明年", "本年", "前年", "当年", "上年", "换成", "换到", "改成", "看看", "那么", "还有",
              "以及", "我们", "你们", "他们")
@@ -144,8 +145,15 @@ def _abbreviates(said: str, name: str) -> int | None:
 
 def _other_place(q: str, h: UnitHit) -> bool:
     """A place said with the name that the unit's name does not hold: 长宁区司法局 is not 普陀区
-    司法局, 浙江省政协办公厅 not 江苏省政协办公厅."""
+    司法局, 浙江省政协办公厅 not 江苏省政协办公厅; nor is 东湖省人大常委会办公厅 any 办公厅
+    whose name lacks the words said before its head."""
     from qa.link import sound
+
+    for m in ORG.finditer(q):
+        if m.start() < h.start < m.end() or m.start() < h.end <= m.end():
+            before = re.sub(LEADING, "", q[m.start():h.start])
+            if any(ch not in h.unit for ch in before):
+                return True
 
     for m in PLACE.finditer(q):
         if m.end() > h.start - 4 and m.start() < h.end and m.group(0)[:2] not in NOT_PLACE \
@@ -172,7 +180,8 @@ def resolve_scope(question: str, docs: list[Document], current: list[str],
     """The documents a question is about. `is_vocabulary` tells the documents' own words
     (a row such as 政府办公厅（室）及相关机构事务) from the name of a unit nobody ingested."""
     q = re.sub(r"\s+", "", question)
-    years = {y for y in _scope_years(q) if not is_vocabulary(q[q.find(str(y)):q.find(str(y)) + 9])}
+    # a year that begins a long row name ("2023年关闭破产困难企业…") is not the document's year
+    years = {y for y in _scope_years(q) if not is_vocabulary(q[q.find(str(y)):q.find(str(y)) + 12])}
     doc_years = {d.year for d in docs}
     candidates = list(docs)
     named = False
@@ -183,7 +192,8 @@ def resolve_scope(question: str, docs: list[Document], current: list[str],
     unknown = [m for m in ORG.finditer(q) if not any(a < m.end() and m.start() < b for a, b in said)]
     if unknown and not by_unit and not DEICTIC.search(q[:unknown[0].start()] + unknown[0].group(1)[:2]):
         name = re.sub(r"^(和|与|及|跟|同|、|以及)", "", unknown[0].group(1))
-        if not _mentions_own_words([name], docs) and not is_vocabulary(name[-4:]):
+        row_words = is_vocabulary(name[-4:]) and not PLACE.search(name)  # a place says it is a unit
+        if not _mentions_own_words([name], docs) and not row_words:
             return Scope((), f"文件中没有「{name}」的预算或决算公开（已收录：{_ingested(docs)}）", True)
     several = False
     if by_unit:
