@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 import secrets
+import shutil
 import threading
 from collections import defaultdict
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -28,6 +30,9 @@ class Services:
         self.conversations = Conversations(settings.max_conversations, settings.conversation_ttl)
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
         self.store_lock = threading.RLock()
+        # Uploads wait here for their ingest; what a killed server left behind goes now.
+        self.upload_dir = Path(settings.data_dir) / "uploads"
+        shutil.rmtree(self.upload_dir, ignore_errors=True)
         self._make_engine = make_engine
         self._engine: Engine | None = None
         self._facts: dict[str, list[Fact]] = {}

@@ -21,6 +21,8 @@ from qa.engine import HISTORY, Conversation
 from qa.reply import Reply
 from server.chat import SSE_HEADERS, pieces, sse
 from server.deps import RateLimited, ServicesDep
+from server.errors import errors
+from server.schemas import TextRequest
 
 MODEL = "budget-qa"
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
@@ -32,7 +34,7 @@ class Message(BaseModel):
     content: str | list[dict[str, Any]] | None = None
 
 
-class CompletionRequest(BaseModel):
+class CompletionRequest(TextRequest):
     model_config = ConfigDict(extra="allow")  # temperature, max_tokens, … are accepted and ignored
     model: str = Field(default=MODEL, max_length=100)
     messages: list[Message] = Field(min_length=1, max_length=200)
@@ -84,7 +86,7 @@ def models() -> ModelList:
 
 
 @router.post("/chat/completions", dependencies=[RateLimited], response_model=Completion,
-             responses={200: {"content": {"text/event-stream": {}}}})
+             responses={200: {"content": {"text/event-stream": {}}}, **errors(413, 422, 429)})
 def chat_completions(req: CompletionRequest, services: ServicesDep) -> Completion | StreamingResponse:
     """The last user message is the question; the answer text carries its sources."""
     reply = _answer(req, services)

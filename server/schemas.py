@@ -4,12 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from qa.engine import MAX_QUESTION_CHARS
 
 
-class ChatRequest(BaseModel):
+def _has_surrogate(value: object) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    return False
+
+
+class TextRequest(BaseModel):
+    """A JSON body whose strings are real text: JSON may spell a lone surrogate (\\ud800),
+    which no text can be encoded with, so it is refused before any route sees it."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _real_text(cls, data: Any) -> Any:
+        if _has_surrogate(data):
+            raise ValueError("文本含有无效的 Unicode 代理字符（lone surrogate）")
+        return data
+
+
+class ChatRequest(TextRequest):
     message: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="the user's question")
     conversation_id: str | None = Field(default=None, max_length=64)
     doc_id: str | None = Field(default=None, max_length=64,

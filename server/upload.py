@@ -1,53 +1,96 @@
-"""An uploaded file: checked (size, PDF or UTF-8 text), written under its own name to a
-temporary folder, ingested; nothing is stored when any step fails."""
+"""An uploaded file: read from the request's multipart stream only after the staff token
+was checked, checked (size, PDF or UTF-8 text) while it is copied under its own name into
+a folder of its own, which is removed when anything fails."""
 
 from __future__ import annotations
 
+import codecs
 import re
-import tempfile
+import shutil
 from pathlib import Path
 from typing import BinaryIO
 
-from fastapi import HTTPException
+from fastapi import HTTPException, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
-from ingest.pipeline import FileResult, ingest_file
 from ingest.read import PDF_MAGIC
-from ingest.store import Store
 
 CHUNK = 1024 * 1024
 TEXT_SUFFIXES = (".txt", ".text")
+MAX_NAME_BYTES = 200  # file systems allow 255 bytes; a suffix may still be added
+UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary",
+                            "description": "a PDF or a UTF-8 text extract"}}}}}}}
 
 
-def read_limited(stream: BinaryIO, limit: int) -> bytes:
-    data = bytearray()
-    while chunk := stream.read(CHUNK):
-        data += chunk
-        if len(data) > limit:
-            raise HTTPException(413, f"文件太大：上限 {limit // CHUNK} MB")
-    return bytes(data)
+def _fit(text: str, limit: int) -> str:
+    """`text` cut at a character so that its UTF-8 takes at most `limit` bytes."""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
 
 
-def file_name(name: str | None, data: bytes) -> str:
-    """A safe base name that keeps the original name (the unit and year are often in it)
-    and a suffix that says what the content is."""
+def file_name(name: str | None, head: bytes) -> str:
+    """A safe base name that keeps the original name (the unit and year are often in it),
+    short enough in bytes for any file system, with a suffix that says what the content
+    is; `head` is the file's first bytes."""
     base = re.sub(r"[\x00-\x1f/\\:*?\"<>|]", "_", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
-    base = base.strip(" .")[-120:] or "upload"
+    base = base.strip(" .") or "upload"
     stem, dot, suffix = base.rpartition(".")
-    if data.startswith(PDF_MAGIC):
-        return base if dot and suffix.lower() == "pdf" else f"{base}.pdf"
-    if b"\x00" in data[:4096]:
+    if not dot or len(suffix.encode()) > 16:
+        stem, suffix = base, ""
+    stem = _fit(stem, MAX_NAME_BYTES - len(suffix.encode()) - 1) or "upload"
+    base = f"{stem}.{suffix}" if suffix else stem
+    if head.startswith(PDF_MAGIC):
+        return base if suffix.lower() == "pdf" else f"{base}.pdf"
+    if b"\x00" in head[:4096]:
         raise HTTPException(415, "只接受 PDF 或 UTF-8 文本文件（这是一个二进制文件）")
+    _check_utf8(codecs.getincrementaldecoder("utf-8-sig")(), head, 0, final=False)
+    return base if f".{suffix.lower()}" in TEXT_SUFFIXES else f"{base}.txt"
+
+
+def _check_utf8(decoder: codecs.IncrementalDecoder, data: bytes, offset: int, final: bool) -> None:
     try:
-        data.decode("utf-8-sig")
+        decoder.decode(data, final)
     except UnicodeDecodeError as exc:
-        raise HTTPException(415, f"只接受 PDF 或 UTF-8 文本文件（第 {exc.start} 字节不是 UTF-8）") from None
-    return base if dot and f".{suffix.lower()}" in TEXT_SUFFIXES else f"{base}.txt"
+        raise HTTPException(415, f"只接受 PDF 或 UTF-8 文本文件（第 {offset + exc.start} 字节不是 UTF-8）") from None
 
 
-def ingest_upload(name: str, data: bytes, store: Store) -> FileResult:
-    with tempfile.TemporaryDirectory(prefix="budgetqa-upload-") as folder:
-        path = Path(folder) / name
-        path.write_bytes(data)
-        result = ingest_file(path, store)
-    result.path = name
-    return result
+def save_upload(stream: BinaryIO, name: str | None, folder: Path, limit: int) -> Path:
+    """The upload copied to `folder`/<safe name>; 413 past `limit` bytes, 415 for content
+    that is neither PDF nor UTF-8 text. Nothing is left behind on failure."""
+    head = stream.read(CHUNK)
+    path = folder / file_name(name, head)
+    text = not head.startswith(PDF_MAGIC)
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    size = 0
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as out:
+            chunk = head
+            while chunk:
+                if size + len(chunk) > limit:
+                    raise HTTPException(413, f"文件太大：上限 {limit // CHUNK} MB")
+                if text:
+                    _check_utf8(decoder, chunk, size, final=False)
+                out.write(chunk)
+                size += len(chunk)
+                chunk = stream.read(CHUNK)
+        if text:
+            _check_utf8(decoder, b"", size, final=True)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return path
+
+
+async def receive_upload(request: Request, folder: Path, limit: int) -> Path:
+    """The request's one multipart `file`, saved by `save_upload`."""
+    form = await request.form(max_files=1, max_fields=8)
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise HTTPException(422, "请求无效：需要 multipart/form-data 里一个名为 file 的文件")
+        return await run_in_threadpool(save_upload, upload.file, upload.filename, folder, limit)
+    finally:
+        await form.close()
