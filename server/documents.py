@@ -15,6 +15,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from ingest.errors import StoreError
 from ingest.model import Fact
 from ingest.pipeline import FileResult, ingest_file
 from server.deps import EngineDep, ServicesDep, StaffDep
@@ -27,6 +28,7 @@ router = APIRouter(prefix="/api/documents", tags=["documents"])
 DocId = Annotated[str, Path(max_length=64, description="a doc_id from GET /api/documents")]
 CSV_FIELDS = ("table", "table_type", "code", "row", "column", "value", "unit", "page", "quote",
               "source")
+DELETE_WAIT = 10.0  # seconds a delete waits for an ingest that holds the data dir
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")
@@ -64,16 +66,22 @@ async def upload_document(request: Request, services: ServicesDep) -> UploadResu
 
 
 def _ingest(path: PathLike, services: ServicesDep) -> FileResult:
-    store = services.store
-    with services.store_lock:
+    store = services.writer()
+    try:
         return ingest_file(path, store)
+    finally:
+        store.close()
 
 
-@router.delete("/{doc_id}", dependencies=[StaffDep], responses=errors(401, 403, 404, 422))
+@router.delete("/{doc_id}", dependencies=[StaffDep], responses=errors(401, 403, 404, 409, 422))
 def delete_document(doc_id: DocId, services: ServicesDep) -> Deleted:
-    store = services.store
-    with services.store_lock:
-        deleted = store.delete_document(doc_id)
+    store = services.writer()
+    try:
+        deleted = store.delete_document(doc_id, timeout=DELETE_WAIT)
+    except StoreError as exc:
+        raise HTTPException(409, f"未删除：{exc}") from None
+    finally:
+        store.close()
     if not deleted:
         raise _unknown(doc_id)
     services.reload()
