@@ -54,6 +54,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     from ingest import ingest_paths, open_store
     from ingest.pipeline import FileResult
+    from ingest.worker import isolated
 
     console = Console(stderr=True)
     out = Console(highlight=False, markup=False, soft_wrap=True)
@@ -70,7 +71,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             results.append(r)
             _print_result(out, store, r)
 
-        ingest_paths(args.paths, store, on_file, on_page)
+        # Each file is parsed in a child process under the limits (ingest.worker).
+        ingest_paths(args.paths, store, on_file, on_page, isolated(settings.limits))
     by_type: Counter[str] = Counter()
     for r in results:
         by_type.update(r.tables_by_type)

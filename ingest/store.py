@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS vector_outbox (chunk_id TEXT PRIMARY KEY, op TEXT NOT
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 BUSY_SECONDS = 30.0  # how long a statement waits for another process's write transaction
-BATCH = 64  # chunks embedded per Chroma call
+BATCH = 16  # chunks embedded per Chroma call
 
 
 # Prose is embedded; a table row is found through its typed facts and BM25, so its
@@ -162,6 +162,7 @@ class Store:
             new = {c.chunk_id for c in chunks if c.kind in EMBEDDED}
             self._record(db, sorted(new - old), sorted(old - {c.chunk_id for c in chunks}))
             self._bump(db)
+            crash_point("before_commit")
         crash_point("after_commit")
         self.sync_vectors()
 

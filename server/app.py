@@ -41,6 +41,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     add_error_handlers(app)
     app.include_router(chat.router)
     app.include_router(documents.router)
+    app.include_router(documents.jobs_router)
     app.include_router(openai_compat.router)
 
     @app.get("/api/health", tags=["health"])

@@ -18,8 +18,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from ingest.model import Fact
 from ingest.store import Store
 from qa.engine import Engine
+from server.jobs import Jobs
 from server.limits import Conversations, RateLimiter
 from server.settings import ServerSettings
+from server.upload import run_upload
 
 WATCH_SECONDS = 1.0  # how often a request looks at the store's generation
 
@@ -45,6 +47,7 @@ class Services:
         self._generation, self._checked = -1, 0.0
         self._reload_lock = threading.Lock()
         self._reloading = threading.Event()
+        self.jobs = Jobs(lambda job, path: run_upload(job, path, self))
 
     def engine(self) -> Engine:
         if self._engine is None:

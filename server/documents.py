@@ -8,23 +8,21 @@ import re
 import shutil
 import uuid
 from collections import Counter
-from pathlib import Path as PathLike
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from ingest.errors import StoreError
 from ingest.model import Fact
-from ingest.pipeline import FileResult, ingest_file
 from server.deps import EngineDep, ServicesDep, StaffDep
 from server.errors import errors
-from server.schemas import Deleted, DocumentInfo, FactOut, FindingOut, UploadResult
+from server.schemas import Deleted, DocumentInfo, FactOut, FindingOut, JobOut
 from server.suggestions import suggest_questions
-from server.upload import UPLOAD_BODY, receive_upload
+from server.upload import UPLOAD_BODY, job_out, receive_upload
 
 router = APIRouter(prefix="/api/documents", tags=["documents"])
+jobs_router = APIRouter(prefix="/api/jobs", tags=["documents"])
 DocId = Annotated[str, Path(max_length=64, description="a doc_id from GET /api/documents")]
 CSV_FIELDS = ("table", "table_type", "code", "row", "column", "value", "unit", "page", "quote",
               "source")
@@ -44,33 +42,30 @@ def list_documents(services: ServicesDep, engine: EngineDep) -> list[DocumentInf
                          facts=counts[d.doc_id]) for d in engine.documents]
 
 
-@router.post("", dependencies=[StaffDep], openapi_extra=UPLOAD_BODY,
-             responses=errors(400, 401, 403, 413, 415, 422))
-async def upload_document(request: Request, services: ServicesDep) -> UploadResult:
-    """Ingest one PDF or UTF-8 text extract (staff only); the chat answers from it at once.
-    The body is read only after the staff token was checked."""
+@router.post("", dependencies=[StaffDep], openapi_extra=UPLOAD_BODY, status_code=202,
+             responses=errors(400, 401, 403, 413, 415, 422, 429))
+async def upload_document(request: Request, response: Response, services: ServicesDep) -> JobOut:
+    """Queue one PDF or UTF-8 text extract for ingest (staff only) and answer at once (202):
+    `GET /api/jobs/{job_id}` follows it. The body is read only after the staff token was
+    checked; size (413) and content (415) are checked while it is received."""
     folder = services.upload_dir / uuid.uuid4().hex
     path = await receive_upload(request, folder, services.settings.max_upload_bytes)
     try:
-        result = await run_in_threadpool(_ingest, path, services)
-    finally:
+        job = services.jobs.submit(path.name, path)
+    except HTTPException:
         shutil.rmtree(folder, ignore_errors=True)
-    if result.error:
-        raise HTTPException(422, f"未导入：{result.error}")
-    services.reload()
-    return UploadResult(file=path.name, doc_id=result.doc_id, title=result.title,
-                        unchanged=result.unchanged, tables=result.tables,
-                        tables_by_type=result.tables_by_type, facts=result.facts,
-                        chunks=result.chunks, findings=result.findings, problems=result.problems,
-                        seconds=round(result.seconds, 3))
+        raise
+    response.headers["Location"] = f"/api/jobs/{job.job_id}"
+    return job_out(job)
 
 
-def _ingest(path: PathLike, services: ServicesDep) -> FileResult:
-    store = services.writer()
-    try:
-        return ingest_file(path, store)
-    finally:
-        store.close()
+@jobs_router.get("/{job_id}", responses=errors(404, 422))
+def get_job(job_id: Annotated[str, Path(max_length=64)], services: ServicesDep) -> JobOut:
+    """An upload's ingest: its status, pages read, then its result or why it failed."""
+    job = services.jobs.get(job_id)
+    if job is None:
+        raise HTTPException(404, f"没有这个导入任务：{job_id}（只记得最近的任务）")
+    return job_out(job)
 
 
 @router.delete("/{doc_id}", dependencies=[StaffDep], responses=errors(401, 403, 404, 409, 422))

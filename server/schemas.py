@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -118,6 +118,19 @@ class UploadResult(BaseModel):
     findings: int
     problems: int
     seconds: float
+
+
+class JobOut(BaseModel):
+    """An upload's ingest: queued, running (pages read so far), then done with its result
+    or failed with a message saying why (nothing is stored then)."""
+
+    job_id: str
+    file: str
+    status: Literal["queued", "running", "done", "failed"]
+    pages_done: int
+    pages_total: int
+    result: UploadResult | None = None
+    error: str | None = None
 
 
 class Deleted(BaseModel):

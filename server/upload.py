@@ -8,13 +8,20 @@ import codecs
 import re
 import shutil
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from fastapi import HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from ingest.pipeline import ingest_file
 from ingest.read import PDF_MAGIC
+from ingest.worker import isolated
+from server.jobs import Job
+from server.schemas import JobOut, UploadResult
+
+if TYPE_CHECKING:
+    from server.deps import Services
 
 CHUNK = 1024 * 1024
 TEXT_SUFFIXES = (".txt", ".text")
@@ -94,3 +101,34 @@ async def receive_upload(request: Request, folder: Path, limit: int) -> Path:
         return await run_in_threadpool(save_upload, upload.file, upload.filename, folder, limit)
     finally:
         await form.close()
+
+
+def run_upload(job: Job, path: Path, services: Services) -> None:
+    """The job's ingest: parsed in a limited child process, saved through a connection of
+    its own, the engine reloaded before the job says done; the upload's folder goes."""
+
+    def progress(done: int, total: int) -> None:
+        job.pages_done, job.pages_total = done, total
+
+    store = services.writer()
+    try:
+        result = ingest_file(path, store, progress, isolated(services.settings.limits))
+    finally:
+        store.close()
+        shutil.rmtree(path.parent, ignore_errors=True)
+    if result.error:
+        job.status, job.error = "failed", f"未导入：{result.error}"
+        return
+    services.reload()
+    job.result = UploadResult(file=path.name, doc_id=result.doc_id, title=result.title,
+                              unchanged=result.unchanged, tables=result.tables,
+                              tables_by_type=result.tables_by_type, facts=result.facts,
+                              chunks=result.chunks, findings=result.findings, problems=result.problems,
+                              seconds=round(result.seconds, 3))
+    job.status = "done"
+
+
+def job_out(job: Job) -> JobOut:
+    return JobOut(job_id=job.job_id, file=job.file, status=job.status,  # type: ignore[arg-type]
+                  pages_done=job.pages_done, pages_total=job.pages_total, result=job.result,
+                  error=job.error or None)
