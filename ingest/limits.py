@@ -16,7 +16,7 @@ from ingest.errors import IngestError
 
 PIECE = 1024 * 1024
 # Path, text and image operators: each draws something pdfplumber turns into an object.
-OPERATOR = re.compile(rb"(?<![A-Za-z*'\"])(?:re|l|c|v|y|Tj|TJ|Do|BI)(?![A-Za-z*])")
+OPERATOR = re.compile(rb"\b(?:re|l|c|v|y|Tj|TJ|Do|BI)(?=[\s\[(<\/])")
 FLATE = ("FlateDecode", "Fl")
 
 

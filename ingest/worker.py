@@ -72,6 +72,19 @@ def _death(path: Path, exitcode: int | None, limits: Limits) -> str:
     return f"{path.name}: reading stopped unexpectedly (exit code {exitcode})"
 
 
+def _no_memory(path: Path, limits: Limits) -> str:
+    return f"{path.name}: reading needs more than {limits.max_memory_mb} MB of memory; stopped"
+
+
+def _caused_by_memory(exc: BaseException | None) -> bool:
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, MemoryError):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
 def _child(out: Connection, path: Path, sha: str, data_dir: Path, limits: Limits) -> None:
     memory = limits.max_memory_mb * MB
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
@@ -85,10 +98,13 @@ def _child(out: Connection, path: Path, sha: str, data_dir: Path, limits: Limits
         prepared = prepare(path, sha, store, lambda done, total: out.send(("page", done, total)))
         store.close()
         out.send(("ok", prepared))
-    except IngestError as exc:
-        out.send(("error", str(exc), isinstance(exc, LimitExceeded)))
     except MemoryError:
-        out.send(("error", f"{path.name}: reading needs more than {limits.max_memory_mb} MB; stopped", True))
+        out.send(("error", _no_memory(path, limits), True))
+    except IngestError as exc:  # a parser's MemoryError may come wrapped in its own error
+        if _caused_by_memory(exc):
+            out.send(("error", _no_memory(path, limits), True))
+        else:
+            out.send(("error", str(exc), isinstance(exc, LimitExceeded)))
     except RecursionError:
         out.send(("error", f"{path.name}: the file nests too deeply to read", True))
     except Exception as exc:  # a parser's private error on a broken file: a message, not a trace
