@@ -15,7 +15,7 @@ from server.errors import errors
 from server.schemas import ChatRequest, ChatResponse
 
 router = APIRouter(prefix="/api/chat", tags=["chat"], dependencies=[RateLimited],
-                   responses=errors(404, 413, 422, 429))
+                   responses=errors(400, 404, 413, 422, 429))
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 STOPS = "，。；：！？,;\n"
 PIECE_CHARS = 24

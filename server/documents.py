@@ -26,7 +26,7 @@ jobs_router = APIRouter(prefix="/api/jobs", tags=["documents"])
 DocId = Annotated[str, Path(max_length=64, description="a doc_id from GET /api/documents")]
 CSV_FIELDS = ("table", "table_type", "code", "row", "column", "value", "unit", "page", "quote",
               "source")
-DELETE_WAIT = 10.0  # seconds a delete waits for an ingest that holds the data dir
+DELETE_WAIT = 5.0  # seconds a delete waits for an ingest that holds the data dir
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")
@@ -70,6 +70,7 @@ def get_job(job_id: Annotated[str, Path(max_length=64)], services: ServicesDep) 
 
 @router.delete("/{doc_id}", dependencies=[StaffDep], responses=errors(401, 403, 404, 409, 422))
 def delete_document(doc_id: DocId, services: ServicesDep) -> Deleted:
+    _require(doc_id, services)  # an unknown id is 404 at once, whoever is writing
     store = services.writer()
     try:
         deleted = store.delete_document(doc_id, timeout=DELETE_WAIT)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from qa.engine import MAX_QUESTION_CHARS
 
@@ -21,7 +21,10 @@ def _has_surrogate(value: object) -> bool:
 
 class TextRequest(BaseModel):
     """A JSON body whose strings are real text: JSON may spell a lone surrogate (\\ud800),
-    which no text can be encoded with, so it is refused before any route sees it."""
+    which no text can be encoded with, so it is refused before any route sees it. Strict:
+    a value of the wrong JSON type (0 for false) is refused, not converted."""
+
+    model_config = ConfigDict(strict=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -32,7 +35,8 @@ class TextRequest(BaseModel):
 
 
 class ChatRequest(TextRequest):
-    message: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="the user's question")
+    message: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, pattern=r"\S",
+                         description="the user's question")
     conversation_id: str | None = Field(default=None, max_length=64)
     doc_id: str | None = Field(default=None, max_length=64,
                                description="fix the conversation to this document (the picker)")

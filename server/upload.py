@@ -26,10 +26,11 @@ if TYPE_CHECKING:
 CHUNK = 1024 * 1024
 TEXT_SUFFIXES = (".txt", ".text")
 MAX_NAME_BYTES = 200  # file systems allow 255 bytes; a suffix may still be added
-UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-    "type": "object", "required": ["file"],
-    "properties": {"file": {"type": "string", "format": "binary",
-                            "description": "a PDF or a UTF-8 text extract"}}}}}}}
+UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {
+    "schema": {"type": "object", "required": ["file"], "additionalProperties": False,
+               "properties": {"file": {"type": "string", "format": "binary",
+                                       "description": "a PDF or a UTF-8 text extract"}}},
+    "encoding": {"file": {"contentType": "application/pdf, text/plain"}}}}}}
 
 
 def _fit(text: str, limit: int) -> str:
@@ -96,8 +97,8 @@ async def receive_upload(request: Request, folder: Path, limit: int) -> Path:
     form = await request.form(max_files=1, max_fields=8)
     try:
         upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise HTTPException(422, "请求无效：需要 multipart/form-data 里一个名为 file 的文件")
+        if not isinstance(upload, UploadFile) or set(form.keys()) != {"file"}:
+            raise HTTPException(422, "请求无效：需要 multipart/form-data 里一个名为 file 的文件，别无其他字段")
         return await run_in_threadpool(save_upload, upload.file, upload.filename, folder, limit)
     finally:
         await form.close()
