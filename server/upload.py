@@ -5,6 +5,7 @@ a folder of its own, which is removed when anything fails."""
 from __future__ import annotations
 
 import codecs
+import ctypes
 import re
 import shutil
 from pathlib import Path
@@ -121,12 +122,23 @@ def run_upload(job: Job, path: Path, services: Services) -> None:
         job.status, job.error = "failed", f"未导入：{result.error}"
         return
     services.reload()
+    give_back_memory()
     job.result = UploadResult(file=path.name, doc_id=result.doc_id, title=result.title,
                               unchanged=result.unchanged, tables=result.tables,
                               tables_by_type=result.tables_by_type, facts=result.facts,
                               chunks=result.chunks, findings=result.findings, problems=result.problems,
                               seconds=round(result.seconds, 3))
     job.status = "done"
+
+
+def give_back_memory() -> None:
+    """Hand the heap freed by an ingest (embedding buffers, the replaced engine) back to the
+    system; glibc keeps it otherwise and the server's RSS only grows. (ctypes lets go of
+    the GIL meanwhile: requests go on.)"""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc
 
 
 def job_out(job: Job) -> JobOut:
