@@ -94,7 +94,12 @@ class Services:
             threading.Thread(target=self._reload_in_background, daemon=True).start()
 
     def _reload_in_background(self) -> None:
+        """Another process wrote the store: its vectors too, which an embedded Chroma only
+        sees once reopened."""
         try:
+            reopen = getattr(self.engine().vectors, "reopen", None)
+            if reopen is not None:
+                reopen()
             self.reload()
         finally:
             self._reloading.clear()
