@@ -122,3 +122,11 @@ def test_docs_load_nothing_from_elsewhere(make_client: MakeClient) -> None:
         r = client.get(f"/static-offline-docs/{asset}")
         assert r.status_code == 200 and len(r.content) > 10_000, asset
 
+
+
+def test_upload_files_a_killed_server_left_are_swept_at_start(make_client: MakeClient, tmp_path: Path) -> None:
+    left = tmp_path / "empty" / "uploads" / "0123abcd" / "half-received.pdf"
+    left.parent.mkdir(parents=True)
+    left.write_bytes(b"%PDF-1.7 half")
+    make_client()
+    assert not left.exists() and not left.parent.exists()
