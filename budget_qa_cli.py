@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     except BudgetQAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except (sqlite3.Error, OSError) as exc:  # a full disk, a data dir we may not write
+        print(f"error: the data dir {settings.data_dir} cannot be used: {exc}", file=sys.stderr)
+        return 2
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -50,10 +54,11 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     from ingest import ingest_paths, open_store
     from ingest.pipeline import FileResult
+    from ingest.worker import isolated
 
     console = Console(stderr=True)
     out = Console(highlight=False, markup=False, soft_wrap=True)
-    store = open_store(settings)
+    store = open_store(settings, on_wait=lambda message: console.print(message, markup=False))
     results: list[FileResult] = []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True) as bar:
@@ -66,7 +71,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             results.append(r)
             _print_result(out, store, r)
 
-        ingest_paths(args.paths, store, on_file, on_page)
+        # Each file is parsed in a child process under the limits (ingest.worker).
+        ingest_paths(args.paths, store, on_file, on_page, isolated(settings.limits))
     by_type: Counter[str] = Counter()
     for r in results:
         by_type.update(r.tables_by_type)

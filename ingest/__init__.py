@@ -1,24 +1,45 @@
 """Ingest: read → clean → tables → facts → chunks → store."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ingest.errors import BudgetQAError, IngestError, NotADisclosure, StoreError, TableParseError, UnreadableDocument
+from ingest.lock import WriteLock
 from ingest.model import Chunk, Document, Fact, Finding, Table
 from ingest.pipeline import FileResult, ingest_paths
 from ingest.settings import Settings
 from ingest.store import Store, VectorIndex
 
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
 
-def open_store(settings: Settings, vectors: bool = True) -> Store:
-    """The stores under the data dir; with vectors, the embedding model is loaded (offline)."""
+
+def open_store(settings: Settings, vectors: bool = True,
+               on_wait: Callable[[str], None] | None = None, embedder: Embeddings | None = None) -> Store:
+    """The stores under the data dir; with vectors, the embedding model is loaded (offline)
+    and Chroma is reconciled with SQLite (what a killed writer left undone), unless another
+    process is writing right now. `on_wait` hears when a write has to wait for another;
+    `embedder` replaces the configured model (tests)."""
     index: VectorIndex | None = None
     if vectors:
         from ingest.embedding import load_embedder
         from ingest.vectors import ChromaIndex
 
-        embedder = load_embedder(settings.embedding_model or None, settings.model_cache)
+        if embedder is None:
+            embedder = load_embedder(settings.embedding_model or None, settings.model_cache)
         index = ChromaIndex(embedder, Path(settings.data_dir) / "chroma", settings.chroma_url)
-    return Store(Path(settings.data_dir), index)
+    data_dir = Path(settings.data_dir)
+    store = Store(data_dir, index, WriteLock(data_dir, settings.lock_timeout, on_wait))
+    if index is not None:
+        try:
+            with store.lock.hold(timeout=0):
+                store.reconcile()
+        except StoreError:
+            pass  # a writer is at work: it replays its own outbox, the next open checks again
+    return store
 
 
 __all__ = ["BudgetQAError", "Chunk", "Document", "Fact", "FileResult", "Finding",

@@ -16,7 +16,7 @@ from ingest.errors import IngestError, NotADisclosure
 from ingest.facts import code_names, placed_facts, table_facts, zero_funds
 from ingest.grid import find_grid_tables, is_pdf
 from ingest.identify import Identity, identify, unit_key
-from ingest.model import Document, Fact, Page, content_id
+from ingest.model import Chunk, Document, Fact, Finding, Page, Table, content_id
 from ingest.prose import paragraphs, prose_facts
 from ingest.read import file_sha256, read_pages
 from ingest.store import Store
@@ -52,33 +52,60 @@ def expand(paths: list[Path]) -> list[Path]:
     return out
 
 
+@dataclass
+class Prepared:
+    """A file read and parsed, merged with what the store holds of its document: what
+    `Store.save` writes."""
+
+    doc: Document
+    files: list[tuple[str, str]]
+    tables: list[Table]
+    facts: list[Fact]
+    chunks: list[Chunk]
+    findings: list[Finding]
+    absorb: tuple[str, ...]
+
+
+OnPage = Callable[[int, int], None]
+Prepare = Callable[[Path, str, Store, OnPage | None], Prepared]
+
+
 def ingest_paths(paths: list[Path], store: Store,
                  progress: Callable[[FileResult], None] | None = None,
-                 on_page: Callable[[Path, int, int], None] | None = None) -> list[FileResult]:
-    """Ingest files and folders; `progress` hears of each file done, `on_page` of each PDF page read."""
+                 on_page: Callable[[Path, int, int], None] | None = None,
+                 parse: Prepare | None = None) -> list[FileResult]:
+    """Ingest files and folders; `progress` hears of each file done, `on_page` of each PDF page
+    read; `parse` replaces `prepare` (ingest.worker runs it in a process with limits)."""
     results = []
     for path in expand(paths):
         pages = (lambda done, total, p=path: on_page(p, done, total)) if on_page else None
-        result = ingest_file(path, store, pages)
+        result = ingest_file(path, store, pages, parse)
         results.append(result)
         if progress:
             progress(result)
     return results
 
 
-def ingest_file(path: Path, store: Store, on_page: Callable[[int, int], None] | None = None) -> FileResult:
-    """Ingest one file; an error is reported in the result and nothing stored changes."""
+def ingest_file(path: Path, store: Store, on_page: OnPage | None = None,
+                parse: Prepare | None = None) -> FileResult:
+    """Ingest one file; an error is reported in the result and nothing stored changes. The
+    data dir's write lock is held from the check for a known file to the save, so two
+    processes ingesting into one data dir take turns."""
     started = time.perf_counter()
     result = FileResult(str(path))
     try:
         if not path.exists():
             raise IngestError(f"{path}: no such file")
         sha = file_sha256(path)
-        known = store.doc_for_file(sha)
-        if known:
-            result.doc_id, result.unchanged = known, True
-            return result
-        _ingest(path, sha, store, result, on_page)
+        with store.lock.hold():
+            known = store.doc_for_file(sha)
+            if known:
+                result.doc_id, result.unchanged = known, True
+                return result
+            prepared = (parse or prepare)(path, sha, store, on_page)
+            store.save(prepared.doc, prepared.files, prepared.tables, prepared.facts, prepared.chunks,
+                       prepared.findings, absorb=prepared.absorb)
+        _describe(prepared, result)
     except IngestError as exc:
         result.error = str(exc)
     finally:
@@ -86,8 +113,18 @@ def ingest_file(path: Path, store: Store, on_page: Callable[[int, int], None] | 
     return result
 
 
-def _ingest(path: Path, sha: str, store: Store, result: FileResult,
-            on_page: Callable[[int, int], None] | None = None) -> None:
+def _describe(p: Prepared, result: FileResult) -> None:
+    result.doc_id, result.title = p.doc.doc_id, p.doc.title
+    result.tables = len(p.tables)
+    result.tables_by_type = dict(Counter(t.table_type for t in p.tables))
+    result.facts, result.chunks = len(p.facts), len(p.chunks)
+    result.findings = len(p.findings)
+    result.problems = sum(1 for f in p.findings if not f.ok)
+
+
+def prepare(path: Path, sha: str, store: Store, on_page: OnPage | None = None) -> Prepared:
+    """Read and parse a file, and merge it with the document it belongs to (the store is
+    only read)."""
     pages = clean_pages(read_pages(path, on_page))
     ident = identify(pages, path.name)
     raw_tables, prose_lines = find_grid_tables(pages) if is_pdf(pages) else find_tables(pages)
@@ -139,13 +176,7 @@ def _ingest(path: Path, sha: str, store: Store, result: FileResult,
                     if f.check in ("totals", "parse") and f.table not in labels] + findings
     findings += audit_document(doc_id, facts)
     absorbed = tuple(i for i in adopt if i != doc_id and store.document(i) is not None)
-    store.save(doc, files, tables, facts, chunks, findings, absorb=absorbed)
-    result.doc_id, result.title = doc_id, doc.title
-    result.tables = len(tables)
-    result.tables_by_type = dict(Counter(t.table_type for t in tables))
-    result.facts, result.chunks = len(facts), len(chunks)
-    result.findings = len(findings)
-    result.problems = sum(1 for f in findings if not f.ok)
+    return Prepared(doc, files, tables, facts, chunks, findings, absorbed)
 
 
 def _same_tables(facts: list[Fact], labels: set[str]) -> set[str]:

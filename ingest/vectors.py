@@ -7,17 +7,26 @@ telemetry is off.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from langchain_core.embeddings import Embeddings
 
 from ingest.errors import StoreError
 from ingest.model import Chunk
 
+if TYPE_CHECKING:
+    from langchain_chroma import Chroma
+
 COLLECTION = "budgetqa_chunks"
 
 
 class ChromaIndex:
     def __init__(self, embeddings: Embeddings, path: Path | None = None, url: str = "") -> None:
+        self._embeddings, self._path, self._url = embeddings, path, url
+        self._store = self._open(embeddings, path, url)
+
+    @staticmethod
+    def _open(embeddings: Embeddings, path: Path | None, url: str) -> Chroma:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
         from langchain_chroma import Chroma
@@ -35,8 +44,19 @@ class ChromaIndex:
                 client = chromadb.PersistentClient(path=str(path), settings=settings)
         except Exception as exc:  # chromadb raises several unrelated types here
             raise StoreError(f"the vector store cannot be opened: {exc}") from exc
-        self._store = Chroma(collection_name=COLLECTION, embedding_function=embeddings,
-                             client=client, collection_metadata={"hnsw:space": "cosine"})
+        return Chroma(collection_name=COLLECTION, embedding_function=embeddings,
+                      client=client, collection_metadata={"hnsw:space": "cosine"})
+
+    def reopen(self) -> None:
+        """Load the index again from disk. An embedded Chroma keeps its search index in this
+        process's memory and does not see what another process (the CLI) wrote; its client
+        is cached per path, so the cached one is dropped first."""
+        if self._url or self._path is None:
+            return  # a Chroma server: every process sees the same index
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient._identifier_to_system.pop(str(self._path), None)
+        self._store = self._open(self._embeddings, self._path, self._url)
 
     def upsert(self, chunks: list[Chunk]) -> None:
         if not chunks:
@@ -51,9 +71,22 @@ class ChromaIndex:
         if chunk_ids:
             self._store.delete(ids=chunk_ids)
 
+    def ids(self) -> set[str]:
+        return set(self._store.get(include=[])["ids"])
+
     def search(self, query: str, k: int, doc_ids: list[str] | None) -> list[tuple[str, float]]:
         where: dict | None = None  # type: ignore[type-arg]
         if doc_ids:
             where = {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": doc_ids}}
-        hits = self._store.similarity_search_with_score(query, k=k, filter=where)
+        from chromadb.errors import ChromaError
+
+        try:
+            hits = self._store.similarity_search_with_score(query, k=k, filter=where)
+        except ChromaError:
+            # A stale in-memory index (another process rewrote it): load it again, once.
+            self.reopen()
+            try:
+                hits = self._store.similarity_search_with_score(query, k=k, filter=where)
+            except ChromaError:
+                return []  # vectors are one signal of several: BM25 and the facts still answer
         return [(d.id or "", float(score)) for d, score in hits]

@@ -3,22 +3,19 @@ the API behind them. Errors are mapped to HTTP codes here, in one place."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ingest.errors import BudgetQAError, QuestionError, StoreError
 from ingest.settings import Settings
 from qa.engine import Engine, open_engine
 from server import chat, documents, openai_compat
 from server.deps import EngineDep, Services
+from server.errors import add_error_handlers
 from server.schemas import Health
 from server.settings import ServerSettings, server_settings
 
@@ -36,13 +33,15 @@ PAGE_HEADERS = {
 
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     config = server_settings(settings)
-    app = FastAPI(title="budget-qa", description="预算/决算公开问答：每个数字都有出处")
+    # Swagger UI and ReDoc from the files fastapi-offline ships: no CDN, no web fonts.
+    app = FastAPIOffline(title="budget-qa", description="预算/决算公开问答：每个数字都有出处")
     app.state.services = Services(config, (lambda: engine) if engine is not None
                                   else lambda: _open_engine(config))
     app.add_middleware(BodyLimit, upload_limit=config.max_upload_bytes + UPLOAD_OVERHEAD)
-    _add_error_handlers(app)
+    add_error_handlers(app)
     app.include_router(chat.router)
     app.include_router(documents.router)
+    app.include_router(documents.jobs_router)
     app.include_router(openai_compat.router)
 
     @app.get("/api/health", tags=["health"])
@@ -64,35 +63,6 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
 def _open_engine(settings: ServerSettings) -> Engine:
     return open_engine(settings)
-
-
-def _error(request: Request, status: int, message: str,
-           headers: Mapping[str, str] | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"detail": message}
-    if request.url.path.startswith("/v1/"):  # what OpenAI clients look for
-        body["error"] = {"message": message, "type": "invalid_request_error", "code": status}
-    return JSONResponse(body, status_code=status, headers=headers)
-
-
-def _add_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(BudgetQAError)
-    async def budget_error(request: Request, exc: BudgetQAError) -> JSONResponse:
-        code = 503 if isinstance(exc, StoreError) else 422 if isinstance(exc, QuestionError) else 400
-        return _error(request, code, str(exc))
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        msgs = "; ".join(f"{'.'.join(str(x) for x in e['loc'][1:]) or e['loc'][0]}: {e['msg']}"
-                         for e in exc.errors())
-        return _error(request, 422, f"请求无效：{msgs}")
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _error(request, exc.status_code, str(exc.detail), exc.headers)
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        return _error(request, 500, "服务器内部错误，请稍后再试")
 
 
 class BodyLimit:

@@ -11,9 +11,11 @@ from fastapi.responses import StreamingResponse
 from ingest.errors import QuestionError
 from server.charts import build_chart
 from server.deps import RateLimited, Services, ServicesDep
+from server.errors import errors
 from server.schemas import ChatRequest, ChatResponse
 
-router = APIRouter(prefix="/api/chat", tags=["chat"], dependencies=[RateLimited])
+router = APIRouter(prefix="/api/chat", tags=["chat"], dependencies=[RateLimited],
+                   responses=errors(400, 404, 413, 422, 429))
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 STOPS = "，。；：！？,;\n"
 PIECE_CHARS = 24

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 import secrets
+import shutil
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -15,50 +18,99 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from ingest.model import Fact
 from ingest.store import Store
 from qa.engine import Engine
+from server.jobs import Jobs
 from server.limits import Conversations, RateLimiter
 from server.settings import ServerSettings
+from server.upload import run_upload
+
+WATCH_SECONDS = 1.0  # how often a request looks at the store's generation
 
 
 class Services:
-    """One per app. The SQLite connection is shared by every worker thread, so every
-    store call goes through `store_lock`; answers read only the engine's memory."""
+    """One per app. The engine answers from memory; its SQLite connection is shared by the
+    worker threads, so a route's store reads go through `store_lock`. Writes use their own
+    connection (WAL: they never block these reads). Whoever writes the data dir (an upload,
+    the CLI, another server), the store's generation changes and a new engine is loaded
+    in the background while the old one keeps answering."""
 
     def __init__(self, settings: ServerSettings, make_engine: Callable[[], Engine]) -> None:
         self.settings = settings
         self.conversations = Conversations(settings.max_conversations, settings.conversation_ttl)
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
         self.store_lock = threading.RLock()
+        # Uploads wait here for their ingest; what a killed server left behind goes now.
+        self.upload_dir = Path(settings.data_dir) / "uploads"
+        shutil.rmtree(self.upload_dir, ignore_errors=True)
         self._make_engine = make_engine
         self._engine: Engine | None = None
         self._facts: dict[str, list[Fact]] = {}
+        self._generation, self._checked = -1, 0.0
+        self._reload_lock = threading.Lock()
+        self._reloading = threading.Event()
+        self.jobs = Jobs(lambda job, path: run_upload(job, path, self))
 
     def engine(self) -> Engine:
         if self._engine is None:
             with self.store_lock:
                 if self._engine is None:
-                    self._use(self._make_engine())
+                    make = self._make_engine
+                    self._use(make(), None)
         assert self._engine is not None
+        self._watch(self._engine)
         return self._engine
 
     @property
     def store(self) -> Store:
         return self.engine().store
 
+    def writer(self) -> Store:
+        """A store of its own for one write (an ingest, a delete), with the engine's vectors."""
+        engine = self.engine()
+        return Store(engine.store.data_dir, engine.vectors)
+
     def reload(self) -> None:
-        """Swap in an engine over the store's current content; answers in flight keep
-        the engine they started with."""
-        old = self.engine()
-        with self.store_lock:
-            self._use(Engine(old.store, old.vectors, old.polisher))
+        """Swap in an engine over the store's current content, read as one snapshot through
+        a connection of its own; answers in flight keep the engine they started with."""
+        with self._reload_lock:
+            old = self.engine()
+            store = Store(old.store.data_dir, old.vectors)
+            with store.snapshot():
+                generation = store.generation()
+                engine = Engine(store, old.vectors, old.polisher)
+            self._use(engine, generation)
 
     def table_facts(self, doc_id: str) -> list[Fact]:
         return self._facts.get(doc_id, [])
 
-    def _use(self, engine: Engine) -> None:
+    def _watch(self, engine: Engine) -> None:
+        now = time.monotonic()
+        if now - self._checked < WATCH_SECONDS or self._reloading.is_set():
+            return
+        self._checked = now
+        with self.store_lock:
+            generation = engine.store.generation()
+        if generation != self._generation:
+            self._reloading.set()
+            threading.Thread(target=self._reload_in_background, daemon=True).start()
+
+    def _reload_in_background(self) -> None:
+        """Another process wrote the store: its vectors too, which an embedded Chroma only
+        sees once reopened."""
+        try:
+            reopen = getattr(self.engine().vectors, "reopen", None)
+            if reopen is not None:
+                reopen()
+            self.reload()
+        finally:
+            self._reloading.clear()
+
+    def _use(self, engine: Engine, generation: int | None) -> None:
+        if generation is None:  # a write while the first engine loaded shows at the next write
+            generation = engine.store.generation()
         by_doc: dict[str, list[Fact]] = defaultdict(list)
         for f in engine.table_facts:
             by_doc[f.doc_id].append(f)
-        self._facts, self._engine = dict(by_doc), engine
+        self._facts, self._engine, self._generation = dict(by_doc), engine, generation
 
 
 def get_services(request: Request) -> Services:

@@ -4,22 +4,32 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import shutil
+import uuid
 from collections import Counter
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, UploadFile
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 
+from ingest.errors import StoreError
 from ingest.model import Fact
 from server.deps import EngineDep, ServicesDep, StaffDep
-from server.schemas import Deleted, DocumentInfo, FactOut, FindingOut, UploadResult
+from server.errors import errors
+from server.schemas import Deleted, DocumentInfo, FactOut, FindingOut, JobOut
 from server.suggestions import suggest_questions
-from server.upload import file_name, ingest_upload, read_limited
+from server.upload import UPLOAD_BODY, job_out, receive_upload
 
 router = APIRouter(prefix="/api/documents", tags=["documents"])
+jobs_router = APIRouter(prefix="/api/jobs", tags=["documents"])
 DocId = Annotated[str, Path(max_length=64, description="a doc_id from GET /api/documents")]
 CSV_FIELDS = ("table", "table_type", "code", "row", "column", "value", "unit", "page", "quote",
               "source")
+DELETE_WAIT = 5.0  # seconds a delete waits for an ingest that holds the data dir
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")
 
 
 @router.get("")
@@ -32,31 +42,42 @@ def list_documents(services: ServicesDep, engine: EngineDep) -> list[DocumentInf
                          facts=counts[d.doc_id]) for d in engine.documents]
 
 
-@router.post("", dependencies=[StaffDep], responses={
-    401: {"description": "no or wrong staff token"}, 413: {"description": "file too large"},
-    415: {"description": "neither PDF nor UTF-8 text"}, 422: {"description": "not ingestible"}})
-def upload_document(file: UploadFile, services: ServicesDep) -> UploadResult:
-    """Ingest one PDF or UTF-8 text extract (staff only); the chat answers from it at once."""
-    data = read_limited(file.file, services.settings.max_upload_bytes)
-    name = file_name(file.filename, data)
-    store = services.store
-    with services.store_lock:
-        result = ingest_upload(name, data, store)
-    if result.error:
-        raise HTTPException(422, f"未导入：{result.error}")
-    services.reload()
-    return UploadResult(file=name, doc_id=result.doc_id, title=result.title,
-                        unchanged=result.unchanged, tables=result.tables,
-                        tables_by_type=result.tables_by_type, facts=result.facts,
-                        chunks=result.chunks, findings=result.findings, problems=result.problems,
-                        seconds=round(result.seconds, 3))
+@router.post("", dependencies=[StaffDep], openapi_extra=UPLOAD_BODY, status_code=202,
+             responses=errors(400, 401, 403, 413, 415, 422, 429))
+async def upload_document(request: Request, response: Response, services: ServicesDep) -> JobOut:
+    """Queue one PDF or UTF-8 text extract for ingest (staff only) and answer at once (202):
+    `GET /api/jobs/{job_id}` follows it. The body is read only after the staff token was
+    checked; size (413) and content (415) are checked while it is received."""
+    folder = services.upload_dir / uuid.uuid4().hex
+    path = await receive_upload(request, folder, services.settings.max_upload_bytes)
+    try:
+        job = services.jobs.submit(path.name, path)
+    except HTTPException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    response.headers["Location"] = f"/api/jobs/{job.job_id}"
+    return job_out(job)
 
 
-@router.delete("/{doc_id}", dependencies=[StaffDep])
+@jobs_router.get("/{job_id}", responses=errors(404, 422))
+def get_job(job_id: Annotated[str, Path(max_length=64)], services: ServicesDep) -> JobOut:
+    """An upload's ingest: its status, pages read, then its result or why it failed."""
+    job = services.jobs.get(job_id)
+    if job is None:
+        raise HTTPException(404, f"没有这个导入任务：{job_id}（只记得最近的任务）")
+    return job_out(job)
+
+
+@router.delete("/{doc_id}", dependencies=[StaffDep], responses=errors(401, 403, 404, 409, 422))
 def delete_document(doc_id: DocId, services: ServicesDep) -> Deleted:
-    store = services.store
-    with services.store_lock:
-        deleted = store.delete_document(doc_id)
+    _require(doc_id, services)  # an unknown id is 404 at once, whoever is writing
+    store = services.writer()
+    try:
+        deleted = store.delete_document(doc_id, timeout=DELETE_WAIT)
+    except StoreError as exc:
+        raise HTTPException(409, f"未删除：{exc}") from None
+    finally:
+        store.close()
     if not deleted:
         raise _unknown(doc_id)
     services.reload()
@@ -64,7 +85,7 @@ def delete_document(doc_id: DocId, services: ServicesDep) -> Deleted:
 
 
 @router.get("/{doc_id}/facts", response_model=list[FactOut],
-            responses={200: {"content": {"text/csv": {}}}})
+            responses={200: {"content": {"text/csv": {}}}, **errors(404, 422)})
 def document_facts(doc_id: DocId, services: ServicesDep, request: Request,
                    format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
                    ) -> list[FactOut] | Response:
@@ -81,7 +102,7 @@ def document_facts(doc_id: DocId, services: ServicesDep, request: Request,
     return out
 
 
-@router.get("/{doc_id}/audit")
+@router.get("/{doc_id}/audit", responses=errors(404, 422))
 def document_audit(doc_id: DocId, services: ServicesDep) -> list[FindingOut]:
     """The consistency findings stored at ingest: totals, cross-table and prose checks."""
     _require(doc_id, services)
@@ -91,7 +112,7 @@ def document_audit(doc_id: DocId, services: ServicesDep) -> list[FindingOut]:
             for f in findings]
 
 
-@router.get("/{doc_id}/suggestions")
+@router.get("/{doc_id}/suggestions", responses=errors(404, 422))
 def document_suggestions(doc_id: DocId, services: ServicesDep) -> list[str]:
     """A few questions the document can answer, from generic templates over its facts."""
     return suggest_questions(_facts(doc_id, services))
@@ -101,10 +122,18 @@ def _csv(doc_id: str, facts: list[FactOut]) -> Response:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(f.model_dump() for f in facts)
+    writer.writerows({k: _cell(v) for k, v in f.model_dump().items()} for f in facts)
     # The BOM lets spreadsheet programs read the Chinese text as UTF-8.
     return Response("\ufeff" + buf.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="facts-{doc_id}.csv"'})
+
+
+def _cell(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula, quoted with a leading apostrophe;
+    a plain number (-12.50) is left a number."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def _facts(doc_id: str, services: ServicesDep) -> list[Fact]:

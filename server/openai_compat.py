@@ -17,25 +17,31 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.errors import BudgetQAError, QuestionError
-from qa.engine import HISTORY, Conversation
+from qa.engine import HISTORY, MAX_QUESTION_CHARS, Conversation
 from qa.reply import Reply
 from server.chat import SSE_HEADERS, pieces, sse
 from server.deps import RateLimited, ServicesDep
+from server.errors import errors
+from server.schemas import TextRequest
 
 MODEL = "budget-qa"
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
 
 class Message(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
     role: str = Field(max_length=32)
     content: str | list[dict[str, Any]] | None = None
 
 
-class CompletionRequest(BaseModel):
-    model_config = ConfigDict(extra="allow")  # temperature, max_tokens, … are accepted and ignored
+class CompletionRequest(TextRequest):
+    model_config = ConfigDict(extra="allow", strict=True)  # temperature, max_tokens, … accepted, ignored
     model: str = Field(default=MODEL, max_length=100)
-    messages: list[Message] = Field(min_length=1, max_length=200)
+    messages: list[Message] = Field(min_length=1, max_length=200, json_schema_extra={
+        "description": "the conversation; the last user message with text is the question",
+        "contains": {"type": "object", "required": ["role", "content"], "properties": {
+            "role": {"const": "user"},
+            "content": {"type": "string", "minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": r"\S"}}}})
     stream: bool = False
 
 
@@ -84,7 +90,7 @@ def models() -> ModelList:
 
 
 @router.post("/chat/completions", dependencies=[RateLimited], response_model=Completion,
-             responses={200: {"content": {"text/event-stream": {}}}})
+             responses={200: {"content": {"text/event-stream": {}}}, **errors(400, 413, 422, 429)})
 def chat_completions(req: CompletionRequest, services: ServicesDep) -> Completion | StreamingResponse:
     """The last user message is the question; the answer text carries its sources."""
     reply = _answer(req, services)
@@ -110,9 +116,9 @@ def chat_completions(req: CompletionRequest, services: ServicesDep) -> Completio
 
 
 def _answer(req: CompletionRequest, services: ServicesDep) -> Reply:
-    users = [_text(m.content) for m in req.messages if m.role == "user"]
-    if not users or not users[-1].strip():
-        raise QuestionError("没有用户问题：messages 里需要至少一条 role 为 user 的消息")
+    users = [text for m in req.messages if m.role == "user" and (text := _text(m.content)).strip()]
+    if not users:
+        raise QuestionError("没有用户问题：messages 里需要至少一条 role 为 user、有文字的消息")
     engine, conv = services.engine(), Conversation()
     for earlier in users[:-1][-HISTORY:]:
         try:

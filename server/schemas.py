@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from qa.engine import MAX_QUESTION_CHARS
 
 
-class ChatRequest(BaseModel):
-    message: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="the user's question")
+def _has_surrogate(value: object) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    return False
+
+
+class TextRequest(BaseModel):
+    """A JSON body whose strings are real text: JSON may spell a lone surrogate (\\ud800),
+    which no text can be encoded with, so it is refused before any route sees it. Strict:
+    a value of the wrong JSON type (0 for false) is refused, not converted."""
+
+    model_config = ConfigDict(strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _real_text(cls, data: Any) -> Any:
+        if _has_surrogate(data):
+            raise ValueError("文本含有无效的 Unicode 代理字符（lone surrogate）")
+        return data
+
+
+class ChatRequest(TextRequest):
+    message: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, pattern=r"\S",
+                         description="the user's question")
     conversation_id: str | None = Field(default=None, max_length=64)
     doc_id: str | None = Field(default=None, max_length=64,
                                description="fix the conversation to this document (the picker)")
@@ -96,6 +122,19 @@ class UploadResult(BaseModel):
     findings: int
     problems: int
     seconds: float
+
+
+class JobOut(BaseModel):
+    """An upload's ingest: queued, running (pages read so far), then done with its result
+    or failed with a message saying why (nothing is stored then)."""
+
+    job_id: str
+    file: str
+    status: Literal["queued", "running", "done", "failed"]
+    pages_done: int
+    pages_total: int
+    result: UploadResult | None = None
+    error: str | None = None
 
 
 class Deleted(BaseModel):

@@ -1,53 +1,147 @@
-"""An uploaded file: checked (size, PDF or UTF-8 text), written under its own name to a
-temporary folder, ingested; nothing is stored when any step fails."""
+"""An uploaded file: read from the request's multipart stream only after the staff token
+was checked, checked (size, PDF or UTF-8 text) while it is copied under its own name into
+a folder of its own, which is removed when anything fails."""
 
 from __future__ import annotations
 
+import codecs
+import ctypes
 import re
-import tempfile
+import shutil
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from fastapi import HTTPException
+from fastapi import HTTPException, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
-from ingest.pipeline import FileResult, ingest_file
+from ingest.pipeline import ingest_file
 from ingest.read import PDF_MAGIC
-from ingest.store import Store
+from ingest.worker import isolated
+from server.jobs import Job
+from server.schemas import JobOut, UploadResult
+
+if TYPE_CHECKING:
+    from server.deps import Services
 
 CHUNK = 1024 * 1024
 TEXT_SUFFIXES = (".txt", ".text")
+MAX_NAME_BYTES = 200  # file systems allow 255 bytes; a suffix may still be added
+UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {
+    "schema": {"type": "object", "required": ["file"], "additionalProperties": False,
+               "properties": {"file": {"type": "string", "format": "binary",
+                                       "description": "a PDF or a UTF-8 text extract"}}},
+    "encoding": {"file": {"contentType": "application/pdf, text/plain"}}}}}}
 
 
-def read_limited(stream: BinaryIO, limit: int) -> bytes:
-    data = bytearray()
-    while chunk := stream.read(CHUNK):
-        data += chunk
-        if len(data) > limit:
-            raise HTTPException(413, f"文件太大：上限 {limit // CHUNK} MB")
-    return bytes(data)
+def _fit(text: str, limit: int) -> str:
+    """`text` cut at a character so that its UTF-8 takes at most `limit` bytes."""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
 
 
-def file_name(name: str | None, data: bytes) -> str:
-    """A safe base name that keeps the original name (the unit and year are often in it)
-    and a suffix that says what the content is."""
+def file_name(name: str | None, head: bytes) -> str:
+    """A safe base name that keeps the original name (the unit and year are often in it),
+    short enough in bytes for any file system, with a suffix that says what the content
+    is; `head` is the file's first bytes."""
     base = re.sub(r"[\x00-\x1f/\\:*?\"<>|]", "_", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
-    base = base.strip(" .")[-120:] or "upload"
+    base = base.strip(" .") or "upload"
     stem, dot, suffix = base.rpartition(".")
-    if data.startswith(PDF_MAGIC):
-        return base if dot and suffix.lower() == "pdf" else f"{base}.pdf"
-    if b"\x00" in data[:4096]:
+    if not dot or len(suffix.encode()) > 16:
+        stem, suffix = base, ""
+    stem = _fit(stem, MAX_NAME_BYTES - len(suffix.encode()) - 1) or "upload"
+    base = f"{stem}.{suffix}" if suffix else stem
+    if head.startswith(PDF_MAGIC):
+        return base if suffix.lower() == "pdf" else f"{base}.pdf"
+    if b"\x00" in head[:4096]:
         raise HTTPException(415, "只接受 PDF 或 UTF-8 文本文件（这是一个二进制文件）")
+    _check_utf8(codecs.getincrementaldecoder("utf-8-sig")(), head, 0, final=False)
+    return base if f".{suffix.lower()}" in TEXT_SUFFIXES else f"{base}.txt"
+
+
+def _check_utf8(decoder: codecs.IncrementalDecoder, data: bytes, offset: int, final: bool) -> None:
     try:
-        data.decode("utf-8-sig")
+        decoder.decode(data, final)
     except UnicodeDecodeError as exc:
-        raise HTTPException(415, f"只接受 PDF 或 UTF-8 文本文件（第 {exc.start} 字节不是 UTF-8）") from None
-    return base if dot and f".{suffix.lower()}" in TEXT_SUFFIXES else f"{base}.txt"
+        raise HTTPException(415, f"只接受 PDF 或 UTF-8 文本文件（第 {offset + exc.start} 字节不是 UTF-8）") from None
 
 
-def ingest_upload(name: str, data: bytes, store: Store) -> FileResult:
-    with tempfile.TemporaryDirectory(prefix="budgetqa-upload-") as folder:
-        path = Path(folder) / name
-        path.write_bytes(data)
-        result = ingest_file(path, store)
-    result.path = name
-    return result
+def save_upload(stream: BinaryIO, name: str | None, folder: Path, limit: int) -> Path:
+    """The upload copied to `folder`/<safe name>; 413 past `limit` bytes, 415 for content
+    that is neither PDF nor UTF-8 text. Nothing is left behind on failure."""
+    head = stream.read(CHUNK)
+    path = folder / file_name(name, head)
+    text = not head.startswith(PDF_MAGIC)
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    size = 0
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as out:
+            chunk = head
+            while chunk:
+                if size + len(chunk) > limit:
+                    raise HTTPException(413, f"文件太大：上限 {limit // CHUNK} MB")
+                if text:
+                    _check_utf8(decoder, chunk, size, final=False)
+                out.write(chunk)
+                size += len(chunk)
+                chunk = stream.read(CHUNK)
+        if text:
+            _check_utf8(decoder, b"", size, final=True)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return path
+
+
+async def receive_upload(request: Request, folder: Path, limit: int) -> Path:
+    """The request's one multipart `file`, saved by `save_upload`."""
+    form = await request.form(max_files=1, max_fields=8)
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or set(form.keys()) != {"file"}:
+            raise HTTPException(422, "请求无效：需要 multipart/form-data 里一个名为 file 的文件，别无其他字段")
+        return await run_in_threadpool(save_upload, upload.file, upload.filename, folder, limit)
+    finally:
+        await form.close()
+
+
+def run_upload(job: Job, path: Path, services: Services) -> None:
+    """The job's ingest: parsed in a limited child process, saved through a connection of
+    its own, the engine reloaded before the job says done; the upload's folder goes."""
+
+    def progress(done: int, total: int) -> None:
+        job.pages_done, job.pages_total = done, total
+
+    store = services.writer()
+    try:
+        result = ingest_file(path, store, progress, isolated(services.settings.limits))
+    finally:
+        store.close()
+        shutil.rmtree(path.parent, ignore_errors=True)
+    if result.error:
+        job.status, job.error = "failed", f"未导入：{result.error}"
+        return
+    services.reload()
+    give_back_memory()
+    job.result = UploadResult(file=path.name, doc_id=result.doc_id, title=result.title,
+                              unchanged=result.unchanged, tables=result.tables,
+                              tables_by_type=result.tables_by_type, facts=result.facts,
+                              chunks=result.chunks, findings=result.findings, problems=result.problems,
+                              seconds=round(result.seconds, 3))
+    job.status = "done"
+
+
+def give_back_memory() -> None:
+    """Hand the heap freed by an ingest (embedding buffers, the replaced engine) back to the
+    system; glibc keeps it otherwise and the server's RSS only grows. (ctypes lets go of
+    the GIL meanwhile: requests go on.)"""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc
+
+
+def job_out(job: Job) -> JobOut:
+    return JobOut(job_id=job.job_id, file=job.file, status=job.status,  # type: ignore[arg-type]
+                  pages_done=job.pages_done, pages_total=job.pages_total, result=job.result,
+                  error=job.error or None)

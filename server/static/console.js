@@ -120,8 +120,9 @@ function renderFacts() {
   $("facts-state").textContent = "显示 " + Math.min(shown.length, 2000) + " / " + facts.length + " 条数据。";
 }
 
-// --- upload --------------------------------------------------------------------------------
-function upload(file, line) {
+// --- upload ------------------------------------------------------------------------------
+// The server answers an upload at once (202) with a job; the page then follows the job.
+function send(file, line) {
   return new Promise((resolve) => {
     const form = new FormData();
     form.append("file", file);
@@ -131,28 +132,44 @@ function upload(file, line) {
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable) line.status.textContent = "上传中 " + Math.round((100 * e.loaded) / e.total) + "%";
     };
-    xhr.upload.onload = () => { line.status.textContent = "正在导入…"; };
+    xhr.upload.onload = () => { line.status.textContent = "已上传，排队等待导入…"; };
     xhr.onload = () => {
       let body = {};
       try { body = JSON.parse(xhr.responseText); } catch (e) { body = {}; }
-      if (xhr.status === 200) {
-        line.item.className = "done";
-        line.status.textContent = body.unchanged ? "已收录过（未变化）" :
-          "✓ " + body.title + "：" + body.tables + " 张表，" + body.facts + " 条数据，" + body.findings +
-          " 项审计（" + body.problems + " 项问题），" + body.seconds + " 秒";
-      } else {
-        line.item.className = "failed";
-        line.status.textContent = "✗ " + (body.detail || "出错了（" + xhr.status + "）");
-      }
-      resolve();
+      resolve(xhr.status === 202 ? { job: body } : { error: body.detail || "出错了（" + xhr.status + "）" });
     };
-    xhr.onerror = () => {
-      line.item.className = "failed";
-      line.status.textContent = "✗ 连接中断";
-      resolve();
-    };
+    xhr.onerror = () => resolve({ error: "连接中断" });
     xhr.send(form);
   });
+}
+
+const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
+async function follow(job, line) {
+  while (job.status === "queued" || job.status === "running") {
+    line.status.textContent = job.status === "queued" ? "排队等待导入…" :
+      job.pages_total ? "正在导入：第 " + job.pages_done + " / " + job.pages_total + " 页" : "正在导入…";
+    await sleep(500);
+    const res = await fetch("/api/jobs/" + encodeURIComponent(job.job_id));
+    if (!res.ok) return { error: await detail(res) };
+    job = await res.json();
+  }
+  return job.status === "done" ? { result: job.result } : { error: job.error };
+}
+
+async function upload(file, line) {
+  let outcome = await send(file, line);
+  if (outcome.job) outcome = await follow(outcome.job, line);
+  if (outcome.result) {
+    const r = outcome.result;
+    line.item.className = "done";
+    line.status.textContent = r.unchanged ? "已收录过（未变化）" :
+      "✓ " + r.title + "：" + r.tables + " 张表，" + r.facts + " 条数据，" + r.findings +
+      " 项审计（" + r.problems + " 项问题），" + r.seconds + " 秒";
+  } else {
+    line.item.className = "failed";
+    line.status.textContent = "✗ " + outcome.error;
+  }
 }
 
 async function uploadAll(e) {

@@ -67,7 +67,7 @@ def test_cli_ingest_of_binary_exits_nonzero(tmp_path: Path, capsys: pytest.Captu
     path.write_bytes(b"\x00\x01garbage")
     import ingest
 
-    monkeypatch.setattr(ingest, "open_store", lambda settings, vectors=True: Store(tmp_path / "d"))
+    monkeypatch.setattr(ingest, "open_store", lambda settings, vectors=True, **kw: Store(tmp_path / "d"))
     code = main(["--data-dir", str(tmp_path / "d"), "ingest", str(path)])
     assert code != 0
     assert "binary" in capsys.readouterr().out
