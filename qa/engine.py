@@ -25,7 +25,8 @@ from qa.compose import (
     unexplained,
 )
 from qa.extract import answering_passage
-from qa.link import CJK, Link, LinkIndex, build_index, clean, link, sound
+from qa.link import CJK, Link, LinkIndex, build_index, clean, sound
+from qa.link import link as link_phrase
 from qa.llm import Polisher, known_figures
 from qa.match import Match, lcs, match_columns, match_prose, match_rows, norm, split_context
 from qa.normalise import normalise
@@ -95,8 +96,22 @@ class Engine:
         self.columns = {f.column for f in self.table_facts}
         self.retriever = HybridRetriever(self.store.chunks(), self.vectors)
         self._links: dict[str, LinkIndex] = {}
+        self._linked: dict[tuple[int, str, bool | None, int], list[Link]] = {}
         self._row_names = sorted({clean(f.row) for f in self.table_facts})
         self._vocabulary = sound("|".join(self._row_names))
+
+    def _link(self, phrase: str, index: LinkIndex, unit_is_rate: bool | None = None,
+              slack: int = 0) -> list[Link]:
+        """qa.link.link over a document's own index, remembered: one question links the same
+        phrase several times."""
+        if self._links.get(index.doc_id) is not index:  # an index made for one call: not remembered
+            return link_phrase(phrase, index, unit_is_rate, slack=slack)
+        key = (id(index), phrase, unit_is_rate, slack)
+        if key not in self._linked:
+            if len(self._linked) > 5000:
+                self._linked.clear()
+            self._linked[key] = link_phrase(phrase, index, unit_is_rate, slack=slack)
+        return self._linked[key]
 
     def _names_elsewhere(self, phrase: str, index: LinkIndex, best: Link) -> bool:
         """Whether the phrase says, whole, the name of a row that other documents have and this
@@ -257,7 +272,8 @@ class Engine:
                   unit: str | None = None) -> Fact | None:
         if unit in (None, "元", "万元", "亿元", "money", "%"):
             index = self._index(tf, pf)
-            links = link(phrase, index, unit_is_rate=unit == "%", slack=1 if len(CJK.findall(phrase)) >= 8 else 0)
+            slack = 1 if len(CJK.findall(phrase)) >= 8 else 0
+            links = self._link(phrase, index, unit_is_rate=unit == "%", slack=slack)
             if unit != "%":  # a money question is never answered with a count ("购置车辆0辆")
                 money = [x for x in links if x.fact.unit in calc.MONEY_UNITS]
                 counts = [x for x in links if x.cover == 1 and unit is None and not MONEY_WORDS.search(phrase)]
@@ -343,7 +359,7 @@ class Engine:
 
     def _stated_elsewhere(self, f: Fact, phrase: str, tf: list[Fact], pf: list[Fact]) -> list[Fact]:
         """The same row, named the same way, in other tables of the document with another figure."""
-        links = link(phrase, self._index(tf, pf), unit_is_rate=f.unit == "%",
+        links = self._link(phrase, self._index(tf, pf), unit_is_rate=f.unit == "%",
                      slack=1 if len(CJK.findall(phrase)) >= 8 else 0)
         top = next((x for x in links if (x.fact.table, x.fact.row, x.fact.code) == (f.table, f.row, f.code)), None)
         if top is None or f.unit not in calc.MONEY_UNITS:
@@ -365,10 +381,10 @@ class Engine:
         """A figure of the measure the question names (年初预算数, 执行数 …), or none: the
         table's 决算数 is no answer to "年初预算是多少"."""
         subject = re.sub(r"的?(年初|调整|全年)$", "", MEASURE_WORDS_RE.sub("", phrase))
-        stated = link(subject, build_index([], pf, (want,)), unit_is_rate=False)
+        stated = link_phrase(subject, build_index([], pf, (want,)), unit_is_rate=False)
         if stated:
             return stated[0].fact
-        for x in link(subject, self._index(tf, pf), unit_is_rate=False):
+        for x in self._link(subject, self._index(tf, pf), unit_is_rate=False):
             f = x.fact
             same = [g for g in tf if (g.table, g.row, g.code) == (f.table, f.row, f.code) and (
                 want[:-1] in g.column  # a 决算 table's 预算数 is the 年初预算
@@ -437,7 +453,7 @@ class Engine:
         if unit == "人" and not noun or noun in ("在职人员", "人员", "职工"):
             noun = "在职"
         index = build_index([], counts, tuple({f.column for f in counts}))
-        found = link(noun, index) if noun else []
+        found = link_phrase(noun, index) if noun else []
         if found:
             return found[0].fact
         named = [f for f in counts if unit and noun and all(ch in f.row for ch in noun)]
@@ -459,7 +475,7 @@ class Engine:
                        + reply.answer)
 
     def _final_and_budget(self, phrase: str, tf: list[Fact], pf: list[Fact]) -> tuple[Fact, Fact] | None:
-        links = link(phrase, self._index(tf, pf), unit_is_rate=False) if phrase else []
+        links = self._link(phrase, self._index(tf, pf), unit_is_rate=False) if phrase else []
         for x in links[:5]:
             f = x.fact
             same = [g for g in (tf if f.table != "正文" else pf) if g.row == f.row and g.code == f.code

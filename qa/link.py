@@ -82,8 +82,9 @@ def align(phrase: str, name: str) -> Alignment | None:
     """The longest in-order match of `name` inside `phrase`, by syllable; of the ways to
     match as many, the one whose matches stand closest together in the phrase."""
     p, n = sound(phrase), sound(name)
-    if not n or len(set(n) & set(p)) < min(2, len(set(n))):
-        return None
+    distinct = set(n)
+    if not n or len(distinct & set(p)) < max(min(2, len(distinct)), 0.4 * len(distinct)):
+        return None  # too little of the name is said to pass any test below
     forward = _earliest(p, n)
     backward = [(len(p) - 1 - i, len(n) - 1 - j) for i, j in reversed(_earliest(p[::-1], n[::-1]))]
     hits = min((forward, backward), key=lambda h: (_breaks([i for i, _ in h]), _breaks([j for _, j in h]),
@@ -179,6 +180,7 @@ class Group:
 @dataclass
 class LinkIndex:
     groups: list[Group] = field(default_factory=list)
+    doc_id: str = ""
 
     def names(self) -> set[str]:
         return {n for g in self.groups for n, _ in g.names}
@@ -192,7 +194,7 @@ def build_index(table_facts: list[Fact], prose_facts: list[Fact], measures: tupl
         rows.setdefault((f.table, f.code, f.row), {}).setdefault(f.column, f)
         if f.code:
             names_by_code[(f.table, f.code)] = clean(f.row)
-    index = LinkIndex()
+    index = LinkIndex(doc_id=next((f.doc_id for f in [*table_facts, *prose_facts]), ""))
     for (table, code, row), by_column in rows.items():
         first = next(iter(by_column.values()))
         names = [(clean(row), False)]

@@ -22,10 +22,10 @@ from typing import Any, Protocol
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
-from eval.scoring import MONEY_SCALE, figures_in
 from ingest.errors import BudgetQAError
 from ingest.model import Fact
 from qa.calc import MONEY_UNITS, calculator_tool
+from qa.figures import MONEY_SCALE, figures_in
 from qa.reply import Reply
 
 log = logging.getLogger(__name__)
