@@ -37,6 +37,7 @@ from qa.scope import resolve_scope, slug_matches
 from qa.understand import Intent, lookup_intent, understand
 
 AMOUNT_MEASURES = ("金额", "数量", "价值", "比例")
+QUOTED = re.compile(r"[“\"「『]([^”\"」』]+)[”\"」』]")
 MONEY_WORDS = re.compile(r"钱|元|费|经费|资金|支出|收入|预算|决算|拨款|金额|花|开支")
 MAX_QUESTION_CHARS = 500
 HISTORY = 10  # turns a conversation remembers for follow-ups
@@ -280,6 +281,8 @@ class Engine:
                 links = money or counts
             if links and links[0].cover < 1 and self._names_elsewhere(phrase, index, links[0]):
                 return None  # "其他收入": a row other documents have, not a short form of this one's 其他非税收入
+            if links and self._rivals(phrase, tf, pf, unit):
+                return None  # named as well as another row with another figure: no guess
             return links[0].fact if links else None
         return self._find_loose(phrase, tf, pf, unit)
 
@@ -323,6 +326,10 @@ class Engine:
         unit = "%" if intent.percent and intent.unit is None else intent.unit  # "百分之多少": a stated rate
         want = measure_asked(strip_scope(question, doc))
         plain = self.find(phrase, tf, pf, unit, question)
+        rivals = self._rivals(phrase, tf, pf, unit) if plain is None and not want else []
+        if rivals:  # two rows named equally well, with different figures: ask, do not guess
+            names = tuple(dict.fromkeys(label(f) for f in rivals))
+            return Reply(question, "您问的是哪一项？" + "；".join(names), "clarify", candidates=names)
         if plain is None and conv.subjects and conv.subjects[-1] not in phrase:
             # "换成元呢" / "年初预算呢": the last turn's subject, asked again another way
             again = self.find(conv.subjects[-1] + phrase, tf, pf, unit, question)
@@ -356,6 +363,21 @@ class Engine:
             return Reply(question, text + also, "answered", cites, c)
         text = f"{label(f)}为{calc.format_amount(f.value, f.unit)}。{source(f)}"
         return Reply(question, text + also, "answered", cites)
+
+    def _rivals(self, phrase: str, tf: list[Fact], pf: list[Fact], unit: str | None) -> list[Fact]:
+        """The rows the phrase names as well as the best, under other names, with other figures
+        (上级转移支付: 上级一般公共预算安排转移支付, 上级政府性基金安排转移支付 …)."""
+        if unit not in (None, "元", "万元", "亿元", "money"):
+            return []
+        slack = 1 if len(CJK.findall(phrase)) >= 8 else 0
+        links = [x for x in self._link(phrase, self._index(tf, pf), unit_is_rate=False, slack=slack)
+                 if x.fact.unit in calc.MONEY_UNITS]
+        if len(links) < 2 or links[0].cover == 1:
+            return []
+        best = links[0]
+        tied = [x for x in links if x.key[:6] == best.key[:6] and x.name != best.name]
+        values = {calc.convert(x.fact.value, x.fact.unit, "元") for x in [best, *tied]}
+        return [best.fact, *(x.fact for x in tied)] if tied and len(values) > 1 else []
 
     def _stated_elsewhere(self, f: Fact, phrase: str, tf: list[Fact], pf: list[Fact]) -> list[Fact]:
         """The same row, named the same way, in other tables of the document with another figure."""
@@ -520,6 +542,10 @@ class Engine:
         if not hits:
             return Reply(question, "文件中没有找到能回答这个问题的内容。", "not_found")
         quote, chunk = answering_passage(asked, hits, stated)
+        named = [q for q in QUOTED.findall(asked) if len(q) >= 3]
+        if named and not any(sound(norm(q)) in sound(norm(chunk.text)) for q in named):
+            # "“省委办公厅承办的会议费”是…": a passage that never names it does not answer
+            return Reply(question, f"文件的文字说明中没有找到关于「{named[0]}」的内容。", "not_found")
         cite = Citation(doc.doc_id, doc.title, chunk.page, None, quote)
         return Reply(question, f"{quote}（{doc.title}，第{chunk.page}页）", "answered", (cite,))
 

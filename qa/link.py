@@ -13,7 +13,7 @@ asked for.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 
 from ingest.model import Fact
@@ -76,6 +76,7 @@ class Alignment:
     max_gap: int  # the longest run of the name left out between or around matches
     inner_gap: int  # the longest run of the name left out between matches
     phrase_breaks: int  # where the matches in the phrase are not side by side
+    frame: bool = False  # the name matched in two runs of two or more, one gap between them
 
 
 def align(phrase: str, name: str) -> Alignment | None:
@@ -95,8 +96,10 @@ def align(phrase: str, name: str) -> Alignment | None:
     inner = [b - a - 1 for a, b in zip(name_pos, name_pos[1:], strict=False)]
     gaps = [name_pos[0], len(n) - 1 - name_pos[-1], *inner]
     exact = sum(1 for i, j in hits if phrase[i] == name[j])
+    cuts = [k for k, g in enumerate(inner) if g]
+    frame = len(cuts) == 1 and cuts[0] + 1 >= 2 and len(name_pos) - cuts[0] - 1 >= 2
     return Alignment(frozenset(i for i, _ in hits), len(hits), exact, max(gaps), max(inner, default=0),
-                     _breaks([i for i, _ in hits]))
+                     _breaks([i for i, _ in hits]), frame)
 
 
 def _common_block(phrase: str, name: str) -> Alignment | None:
@@ -156,10 +159,11 @@ class Link:
     unexplained: str = ""
     alias: bool = False
     tail: bool = True  # the name (or its column) is the phrase's last word of substance
+    run: bool = True  # the name's words said in one run, none left out between them
 
     @property
     def key(self) -> tuple[float, ...]:
-        return (-len(self.unexplained), self.tail, self.matched * self.cover, self.cover, self.exact,
+        return (-len(self.unexplained), self.tail, self.run, self.matched * self.cover, self.cover, self.exact,
                 self.fact.table != "正文", -self.alias, self.column_fit, -self.priority)  # tables before prose
 
 
@@ -304,8 +308,8 @@ def _link_group(phrase: str, g: Group, codes: set[str], slack: int) -> list[Link
                 cover = a.matched / size if a else 0.0
             if a is None or not _names(a, cover, len(name)):
                 continue
-            out += _choose_columns(cut, g, a.phrase_hits, a.matched, cover, a.exact,
-                                   name, alias, slack, column=column)
+            out += [replace(x, run=a.inner_gap == 0) for x in _choose_columns(
+                cut, g, a.phrase_hits, a.matched, cover, a.exact, name, alias, slack, column=column)]
         if g.total:  # "人员经费是多少": a column of the table's total row, said alone
             for column, cut in _column_cuts(phrase, g, name)[1:]:
                 said = clean(column or "")
@@ -323,7 +327,12 @@ def _names(a: Alignment, cover: float, size: int) -> bool:
         return True
     if a.phrase_breaks:
         return False
-    return (a.max_gap <= MAX_GAP and cover >= 0.4) or (a.inner_gap == 0 and a.matched >= 4 and cover >= 0.5)
+    if a.max_gap <= MAX_GAP and cover >= 0.4:
+        return True
+    if a.inner_gap == 0:  # said without a qualifier at its start or end
+        return a.matched >= 4 and cover >= 0.5
+    # its first and last words said, the words between left out (采购总额 for 政府采购支出预算总额)
+    return a.matched >= 4 and cover >= 0.4 and a.frame
 
 
 def _column_cuts(phrase: str, g: Group, name: str) -> list[tuple[str | None, str]]:
