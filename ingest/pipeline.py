@@ -39,6 +39,8 @@ class FileResult:
     seconds: float = 0.0
     error: str = ""
     unchanged: bool = False
+    identity: str = ""  # what was decided: unit, year, kind, scope and where it was read
+    replaced: list[str] = field(default_factory=list)  # earlier files of this document it replaces
 
 
 def expand(paths: list[Path]) -> list[Path]:
@@ -119,6 +121,7 @@ def _ingest(path: Path, sha: str, store: Store, result: FileResult,
     for old_id in dict.fromkeys([doc_id, *adopt]):  # other files of this unit, year and kind: one document
         earlier = store.document(old_id)
         replaced = {path.name} | _same_tables(store.facts(old_id), labels)
+        result.replaced += [name for _, name in store.file_rows(old_id) if name in replaced]
         others = [f for f in store.file_rows(old_id) if f[1] not in replaced]  # a new version replaces its file
         if earlier is None or not others:
             continue
@@ -140,7 +143,7 @@ def _ingest(path: Path, sha: str, store: Store, result: FileResult,
     findings += audit_document(doc_id, facts)
     absorbed = tuple(i for i in adopt if i != doc_id and store.document(i) is not None)
     store.save(doc, files, tables, facts, chunks, findings, absorb=absorbed)
-    result.doc_id, result.title = doc_id, doc.title
+    result.doc_id, result.title, result.identity = doc_id, doc.title, ident.describe()
     result.tables = len(tables)
     result.tables_by_type = dict(Counter(t.table_type for t in tables))
     result.facts, result.chunks = len(facts), len(chunks)
