@@ -92,6 +92,10 @@ def _print_result(out: Any, store: Any, r: Any) -> None:
         out.print(f"✓ {r.path}: {r.title} [{r.doc_id}] {r.tables} tables ({types}), "
                   f"{r.facts} facts, {r.chunks} chunks, {r.findings} audit findings "
                   f"({r.problems} problems), {r.seconds:.1f}s")
+        out.print(f"    身份：{r.identity}")
+        out.print(f"    表格：{r.catalogue}")
+        if r.replaced:
+            out.print(f"    替换：{'、'.join(r.replaced)}（同一单位、年度、类型和范围的旧版本）")
         for f in store.findings(r.doc_id):
             if not f.ok:
                 out.print(f"    !! [{f.check}] {f.message}")

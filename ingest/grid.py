@@ -24,6 +24,7 @@ NUMBERED_TITLE = re.compile(
     r"^(?:(?:公开|附)?\s*(?:表\s*)?(\d{1,2}(?:[-－]\d{1,2})?)\s*表?|表\s*(\d{1,2}))\s*[:：、.．]?\s*(.*)$")
 TITLE_END = re.compile(r"表(（[^）]{1,10}）|\([^)]{1,10}\))?$")
 HEADER_WORDS = re.compile(r"^(项目|科目|功能分类|经济分类|收入|支出)|(合计|金额|预算数|决算数)$")
+ORDINAL_START = re.compile(r"^[一二三四五六七八九十]+[、.．]")
 CODE_TOKEN = re.compile(r"^\d{2,7}$")
 
 
@@ -80,7 +81,8 @@ def _titles(stream: list[tuple[Page, Line]]) -> list[tuple[int, int, str, str, s
         k = 0  # a title wrapped over lines: "…会议费、培训费" + "支出预算表"
         while not TITLE_END.search(title) and k < len(nxt) and len(nxt[k]) < 30 \
                 and not UNIT_MARK.search(nxt[k]) and "部门：" not in nxt[k] \
-                and not NUMBERED_TITLE.match(nxt[k]) and not re.search(r"\d\.\d", nxt[k]):
+                and not NUMBERED_TITLE.match(nxt[k]) and not re.search(r"\d\.\d", nxt[k]) \
+                and not _own_title(nxt[k]):
             title += nxt[k]
             k += 1
         if not TITLE_END.search(title) or classify_table(title) is None:
@@ -93,6 +95,12 @@ def _titles(stream: list[tuple[Page, Line]]) -> list[tuple[int, int, str, str, s
         unit = unit_here.group(1) if unit_here else ""
         out.append((i, i + 1 + k, number, re.sub(r"^\d{4}年(度)?", "", title), unit))
     return out
+
+
+def _own_title(text: str) -> bool:
+    """A line that is a table's title by itself ("三、2017年度…支出预算总表") starts a table;
+    it does not finish the line above it."""
+    return bool(ORDINAL_START.match(text) or TITLE_END.search(text)) and classify_table(text) is not None
 
 
 def _table_end(stream: list[tuple[Page, Line]], start: int, titles: list[tuple[int, int, str, str, str]]) -> int:

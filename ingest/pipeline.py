@@ -10,13 +10,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ingest.audit import audit_document
+from ingest.catalogue import check_catalogue, contents_entries
 from ingest.chunks import prose_chunks, row_chunks
 from ingest.clean import clean_pages
 from ingest.errors import IngestError, NotADisclosure
 from ingest.facts import code_names, placed_facts, table_facts, zero_funds
 from ingest.grid import find_grid_tables, is_pdf
 from ingest.identify import Identity, identify, unit_key
-from ingest.model import Document, Fact, Page, content_id
+from ingest.model import Document, Fact, Finding, Page, Table, content_id
 from ingest.prose import paragraphs, prose_facts
 from ingest.read import file_sha256, read_pages
 from ingest.store import Store
@@ -41,6 +42,8 @@ class FileResult:
     unchanged: bool = False
     identity: str = ""  # what was decided: unit, year, kind, scope and where it was read
     replaced: list[str] = field(default_factory=list)  # earlier files of this document it replaces
+    catalogue: str = ""  # expected tables found, empty and missing
+    missing: int = 0
 
 
 def expand(paths: list[Path]) -> list[Path]:
@@ -141,6 +144,7 @@ def _ingest(path: Path, sha: str, store: Store, result: FileResult,
         findings = [replace(f, doc_id=doc_id) for f in store.findings(old_id)
                     if f.check in ("totals", "parse") and f.table not in labels] + findings
     findings += audit_document(doc_id, facts)
+    findings += _catalogue(doc_id, ident, pages, tables, result)
     absorbed = tuple(i for i in adopt if i != doc_id and store.document(i) is not None)
     store.save(doc, files, tables, facts, chunks, findings, absorb=absorbed)
     result.doc_id, result.title, result.identity = doc_id, doc.title, ident.describe()
@@ -149,6 +153,25 @@ def _ingest(path: Path, sha: str, store: Store, result: FileResult,
     result.facts, result.chunks = len(facts), len(chunks)
     result.findings = len(findings)
     result.problems = sum(1 for f in findings if not f.ok)
+
+
+def _catalogue(doc_id: str, ident: Identity, pages: list[Page], tables: list[Table],
+               result: FileResult) -> list[Finding]:
+    """The document's tables against its own contents page (or the standard catalogue)."""
+    own = contents_entries(pages)
+    if not tables:
+        result.catalogue = f"本文件无表格（目录列出 {len(own)} 张表，应在同一文件的另一部分）" if own else "本文件无表格"
+        return []
+    cat = check_catalogue(ident.kind, own, [(t.table_type, t.empty) for t in tables])
+    result.catalogue, result.missing = cat.summary(), len(cat.missing)
+    findings = [Finding(doc_id, "catalogue", False,
+                        f"目录列出的「{e.title}」未找到" + (f"（目录第{e.page}页）" if e.page else "（标准目录）"),
+                        e.page, None) for e in cat.missing]
+    findings += [Finding(doc_id, "catalogue", True, f"{name} 为空表（表内注明无数据或为空白表）")
+                 for name in cat.empty]
+    if not cat.missing:
+        findings.append(Finding(doc_id, "catalogue", True, cat.summary()))
+    return findings
 
 
 def _same_tables(facts: list[Fact], labels: set[str]) -> set[str]:

@@ -20,7 +20,7 @@ UNIT_MARK = re.compile(r"单位\s*[:：]\s*(万元|亿元|元)")
 AMOUNT = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{1,2}$|^-?\d{1,3}(?:,\d{3})+$")
 CODE = re.compile(r"^(\d{3})(?:\s?(\d{2}))?(?:\s?(\d{2}))?(?=\s|$|[^\d.,%])")
 NOTE = re.compile(r"^(备注|注|说明)\s*[:：]")
-EMPTY_NOTE = re.compile(r"空表|本表无数据|无数据|本年度无|没有使用")
+EMPTY_NOTE = re.compile(r"空表|本表无数据|无数据|本年度无|没有使用|本[部单][门位]无|无此项")
 
 
 @dataclass
