@@ -160,7 +160,8 @@ def _catalogue(doc_id: str, ident: Identity, pages: list[Page], tables: list[Tab
     """The document's tables against its own contents page (or the standard catalogue)."""
     own = contents_entries(pages)
     if not tables:
-        result.catalogue = f"本文件无表格（目录列出 {len(own)} 张表，应在同一文件的另一部分）" if own else "本文件无表格"
+        listed = f"（目录列出 {len(own)} 张表，应在同一文件的另一部分）" if own else ""
+        result.catalogue = "本文件无表格" + listed
         return []
     cat = check_catalogue(ident.kind, own, [(t.table_type, t.empty) for t in tables])
     result.catalogue, result.missing = cat.summary(), len(cat.missing)
