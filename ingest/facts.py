@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 
 from ingest.model import Fact, Finding, Table
-from ingest.schemas import MEASURES, Column, detect_columns, squash
+from ingest.schemas import MEASURES, Column, detect_columns, measure, squash
 from ingest.solve import solve
 from ingest.tables import RawRow, RawTable
 
@@ -190,30 +190,34 @@ def column_name(columns: tuple[Column, ...], path: tuple[str, ...]) -> str:
             if len(word) >= 3 and word in level and not any(m in level for m in MEASURES):
                 return name
         if level not in GENERIC_LEVELS and not SECTION_LEVEL.fullmatch(level):
-            return level
+            return measure(level) or level
     return columns[0].name if columns else (norm[-1] if norm else "合计")
 
 
 def transposed_item(path: tuple[str, ...]) -> tuple[str, str]:
     """(row, column) of a one-row table's header path: the item, and the measure if named."""
-    measure = ""
+    wanted = ""
     items: list[str] = []
     for level in path:
+        named = measure(level)
+        if named:
+            wanted = wanted or named
+            continue
         for m in MEASURES:
             if level.endswith(m):
-                measure = measure or m
+                wanted = wanted or m
                 level = level[: -len(m)]
                 break
         if level:
             items.append(level)
     if not items:
-        return "合计", measure or "合计"
+        return "合计", wanted or "合计"
     leaf = items[-1]
     if leaf == "小计" and len(items) > 1:
         leaf = items[-2]
     elif leaf in CAR_PARTS:  # in a 三公 table 购置费/运行费 are the official cars'
         leaf = "公务用车" + leaf
-    return leaf, measure or "合计"
+    return leaf, wanted or "合计"
 
 
 def placed_facts(doc_id: str, raw: RawTable, names: dict[str, str]) -> tuple[Table, list[Fact], list[Finding]]:

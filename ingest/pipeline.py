@@ -13,6 +13,7 @@ from ingest.audit import audit_document
 from ingest.catalogue import check_catalogue, contents_entries
 from ingest.chunks import prose_chunks, row_chunks
 from ingest.clean import clean_pages
+from ingest.codes import repair_codes
 from ingest.errors import IngestError, NotADisclosure
 from ingest.facts import code_names, placed_facts, table_facts, zero_funds
 from ingest.grid import find_grid_tables, is_pdf
@@ -104,8 +105,9 @@ def _ingest(path: Path, sha: str, store: Store, result: FileResult,
     if not raw_tables and not pfacts:
         raise NotADisclosure(f"{path.name}: no budget table or budget figure found; "
                              "is it a 预算/决算 disclosure?")
+    code_findings = [f for raw in raw_tables for f in repair_codes(doc_id, raw)]
     zero, names = zero_funds(raw_tables), code_names(raw_tables)
-    tables, facts, findings = [], [], []
+    tables, facts, findings = [], [], list(code_findings)
     for raw in raw_tables:
         if any(r.placed is not None for r in raw.rows) or (raw.empty and is_pdf(pages)):
             table, table_facts_, table_findings = placed_facts(doc_id, raw, names)
@@ -142,7 +144,7 @@ def _ingest(path: Path, sha: str, store: Store, result: FileResult,
             reach[source] = max(reach.get(source, 0), page or 0)
         doc = _merged(earlier, doc, ident, [name for _, name in others], sum(reach.values()))
         findings = [replace(f, doc_id=doc_id) for f in store.findings(old_id)
-                    if f.check in ("totals", "parse") and f.table not in labels] + findings
+                    if f.check in ("totals", "parse", "code") and f.table not in labels] + findings
     findings += audit_document(doc_id, facts)
     findings += _catalogue(doc_id, ident, pages, tables, result)
     absorbed = tuple(i for i in adopt if i != doc_id and store.document(i) is not None)

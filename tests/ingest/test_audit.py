@@ -29,3 +29,28 @@ def test_reingest_is_idempotent(tmp_path: Path) -> None:
     [again] = ingest_paths([SEED], store)
     assert again.unchanged
     assert (len(store.facts()), len(store.chunks()), len(store.documents())) == before
+
+
+def _ingest_text(tmp_path: Path, text: str) -> Store:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "doc.txt"
+    path.write_text(text, encoding="utf-8")
+    store = Store(tmp_path / "data")
+    [result] = ingest_paths([path], store)
+    assert not result.error
+    return store
+
+
+def test_a_one_digit_class_code_is_repaired_not_a_totals_problem(tmp_path: Path) -> None:
+    text = SEED.read_text(encoding="utf-8")
+    line = "208 社会保障和就业支出 345.12 339.61 257.72 81.89 5.51"
+    assert text.count(line) == 1
+    clean = _ingest_text(tmp_path / "clean", text)
+    misprinted = _ingest_text(tmp_path / "bad", text.replace(line, line.replace("208 ", "2 ", 1)))
+    totals = sorted(f.message for f in clean.findings() if f.check == "totals" and not f.ok)
+    assert sorted(f.message for f in misprinted.findings() if f.check == "totals" and not f.ok) == totals
+    [code] = [f for f in misprinted.findings() if f.check == "code"]
+    assert not code.ok and "“2”" in code.message and "208" in code.message
+    in_table2 = sorted(f.value for f in clean.facts() if f.code == "208" and f.table.startswith("表2"))
+    assert in_table2
+    assert sorted(f.value for f in misprinted.facts() if f.code == "208" and f.table.startswith("表2")) == in_table2
