@@ -20,7 +20,8 @@ def test_a_printed_measure_is_normalised(printed: str, wanted: str) -> None:
     assert wanted in MEASURES
 
 
-@pytest.mark.parametrize("printed", ["上年决算数", "比上年增减", "决算数为年初预算数的%", "完成率", "基本支出", "项目名称"])
+@pytest.mark.parametrize("printed", ["上年决算数", "比上年增减", "决算数为年初预算数的%", "完成率", "基本支出",
+                                     "项目名称"])
 def test_other_headers_are_not_a_measure(printed: str) -> None:
     assert measure(printed) is None
 
