@@ -120,7 +120,7 @@ def measure(level: str) -> str | None:
     text = squash(level).replace("（", "(").replace("）", ")")
     if re.search(r"上年|去年|比上年|增减|%|率|占", text):
         return None
-    text = re.sub(r"^(20\d\d年度?|本年度?|当年)", "", text)
+    text = re.sub(r"^20\d\d年度?", "", text)  # 本年/上年 stay printed: a table may print both
     text = re.sub(r"(\(万?元\))?$", "", text)
     text = re.sub(r"(数|金额|额)$", "", text)
     return next((name for name, words in MEASURE_WORDS if text in words), None)
