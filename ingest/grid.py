@@ -100,7 +100,8 @@ def _titles(stream: list[tuple[Page, Line]]) -> list[tuple[int, int, str, str, s
 def _own_title(text: str) -> bool:
     """A line that is a table's title by itself ("三、2017年度…支出预算总表") starts a table;
     it does not finish the line above it."""
-    return bool(ORDINAL_START.match(text) or TITLE_END.search(text)) and classify_table(text) is not None
+    numbered = ORDINAL_START.match(text) or re.match(r"^20\d\d年", text)
+    return bool(numbered and TITLE_END.search(text)) and classify_table(text) is not None
 
 
 def _table_end(stream: list[tuple[Page, Line]], start: int, titles: list[tuple[int, int, str, str, str]]) -> int:

@@ -15,6 +15,7 @@ from ingest.chunks import prose_chunks, row_chunks
 from ingest.clean import clean_pages
 from ingest.codes import repair_codes
 from ingest.errors import IngestError, NotADisclosure
+from ingest.examine import examine_prose
 from ingest.facts import code_names, placed_facts, table_facts, zero_funds
 from ingest.grid import find_grid_tables, is_pdf
 from ingest.identify import Identity, identify, unit_key
@@ -145,7 +146,7 @@ def _ingest(path: Path, sha: str, store: Store, result: FileResult,
         doc = _merged(earlier, doc, ident, [name for _, name in others], sum(reach.values()))
         findings = [replace(f, doc_id=doc_id) for f in store.findings(old_id)
                     if f.check in ("totals", "parse", "code") and f.table not in labels] + findings
-    findings += audit_document(doc_id, facts)
+    findings += audit_document(doc_id, facts) + examine_prose(doc_id, facts)
     findings += _catalogue(doc_id, ident, pages, tables, result)
     absorbed = tuple(i for i in adopt if i != doc_id and store.document(i) is not None)
     store.save(doc, files, tables, facts, chunks, findings, absorb=absorbed)
