@@ -62,8 +62,12 @@ def contents_entries(pages: list[Page]) -> list[Entry]:
         lines = [squash(x) for x in p.text.split("\n") if x.strip()]
         if not any(CONTENTS.match(x) for x in lines[:4]):
             continue
-        for line in lines:
+        for k, line in enumerate(lines):
             title = NUMBERING.sub("", LEADER.sub("", line))
+            nxt = LEADER.sub("", lines[k + 1]) if k + 1 < len(lines) else ""
+            if not title.endswith("表") and nxt and len(nxt) <= 20 and not NUMBERING.match(nxt) \
+                    and not nxt.startswith("第"):
+                title += nxt  # an entry broken over two lines: "…培训费支出预算" + "表"
             if not title.endswith("表") or len(title) > 60 or title.startswith("第"):
                 continue
             tt = classify_table(title)
@@ -71,6 +75,22 @@ def contents_entries(pages: list[Page]) -> list[Entry]:
                 seen.add(tt.name)
                 out.append(Entry(tt.name, title, p.number))
     return out
+
+
+LISTED = "目录列出的表："
+
+
+def list_message(entries: list[Entry]) -> str:
+    """The contents as a finding, so that a later file of the document is held to it."""
+    return LISTED + "；".join(e.title for e in entries)
+
+
+def listed_entries(messages: list[str]) -> list[Entry]:
+    for m in messages:
+        if m.startswith(LISTED):
+            titles = m[len(LISTED):].split("；")
+            return [Entry(tt.name, t, None) for t in titles if (tt := classify_table(t)) is not None]
+    return []
 
 
 def check_catalogue(kind: str, own: list[Entry], tables: list[tuple[str, bool]]) -> Catalogue:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ingest.audit import audit_document
-from ingest.catalogue import check_catalogue, contents_entries
+from ingest.catalogue import check_catalogue, contents_entries, list_message, listed_entries
 from ingest.chunks import prose_chunks, row_chunks
 from ingest.clean import clean_pages
 from ingest.codes import repair_codes
@@ -147,7 +147,7 @@ def _ingest(path: Path, sha: str, store: Store, result: FileResult,
         findings = [replace(f, doc_id=doc_id) for f in store.findings(old_id)
                     if f.check in ("totals", "parse", "code") and f.table not in labels] + findings
     findings += audit_document(doc_id, facts) + examine_prose(doc_id, facts)
-    findings += _catalogue(doc_id, ident, pages, tables, result)
+    findings += _catalogue(doc_id, ident, pages, tables, result, store, [doc_id, *adopt])
     absorbed = tuple(i for i in adopt if i != doc_id and store.document(i) is not None)
     store.save(doc, files, tables, facts, chunks, findings, absorb=absorbed)
     result.doc_id, result.title, result.identity = doc_id, doc.title, ident.describe()
@@ -159,13 +159,16 @@ def _ingest(path: Path, sha: str, store: Store, result: FileResult,
 
 
 def _catalogue(doc_id: str, ident: Identity, pages: list[Page], tables: list[Table],
-               result: FileResult) -> list[Finding]:
-    """The document's tables against its own contents page (or the standard catalogue)."""
-    own = contents_entries(pages)
+               result: FileResult, store: Store, adopt: list[str]) -> list[Finding]:
+    """The document's tables against its own contents page, or the one another file of the
+    document printed (a prose half lists the tables of its tables half), or the standard
+    catalogue."""
+    own = contents_entries(pages) or listed_entries([f.message for old in adopt for f in store.findings(old)
+                                                     if f.check == "catalogue" and f.ok])
     if not tables:
         listed = f"（目录列出 {len(own)} 张表，应在同一文件的另一部分）" if own else ""
         result.catalogue = "本文件无表格" + listed
-        return []
+        return [Finding(doc_id, "catalogue", True, list_message(own), own[0].page)] if own else []
     cat = check_catalogue(ident.kind, own, [(t.table_type, t.empty) for t in tables])
     result.catalogue, result.missing = cat.summary(), len(cat.missing)
     findings = [Finding(doc_id, "catalogue", False,
@@ -175,6 +178,8 @@ def _catalogue(doc_id: str, ident: Identity, pages: list[Page], tables: list[Tab
                  for name in cat.empty]
     if not cat.missing:
         findings.append(Finding(doc_id, "catalogue", True, cat.summary()))
+    if own:
+        findings.append(Finding(doc_id, "catalogue", True, list_message(own), own[0].page))
     return findings
 
 
