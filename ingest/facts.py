@@ -278,7 +278,10 @@ def _placed_totals(doc_id: str, label: str, rows: list[RawRow], values: list[dic
               if rows[p].code or (coded and any(rows[k].code for k in kids))
               or row_name(rows[p].label) in dict(row_sums)]
     bad = rounding = 0
-    slack = Decimal("0.005") if unit in ("万元", "亿元") else Decimal(0)
+    whole_yuan = unit == "元" and all(v == v.to_integral_value() for row in values for v in row.values())
+    # a part rounded to its last printed digit is off by half of it at most: 0.005 in a 万元 table,
+    # half a yuan in a 元 table a spreadsheet rounded to whole yuan (so two parts may differ by 1 元)
+    slack = Decimal("0.005") if unit in ("万元", "亿元") else Decimal("0.5") if whole_yuan else Decimal(0)
     for parent, kids in groups:
         cols = set(values[parent]) | {c for k in kids for c in values[k]}
         for col in sorted(cols):

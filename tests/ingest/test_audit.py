@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ingest import Store, ingest_paths
 from tests.conftest import SEED
+from tests.pdfs import draw_table_pdf
 
 
 def test_planted_total_error_is_reported(tmp_path: Path) -> None:
@@ -54,3 +55,27 @@ def test_a_one_digit_class_code_is_repaired_not_a_totals_problem(tmp_path: Path)
     in_table2 = sorted(f.value for f in clean.facts() if f.code == "208" and f.table.startswith("表2"))
     assert in_table2
     assert sorted(f.value for f in misprinted.facts() if f.code == "208" and f.table.startswith("表2")) == in_table2
+
+
+def _yuan_table(tmp_path: Path, kuan2: str) -> Store:
+    path = tmp_path / "yuan.pdf"
+    draw_table_pdf(path, [("210 卫生健康支出", "1,205,001", "1,000,000", "205,001"),
+                          ("21001 卫生健康管理事务", "800,000", "700,000", "100,000"),
+                          ("21002 公立医院", kuan2, "300,000", kuan2.replace("405", "105", 1)),
+                          ("合计", "1,205,001", "1,000,000", "205,001")], unit="元")
+    store = Store(tmp_path / "data")
+    [result] = ingest_paths([path], store)
+    assert not result.error, result.error
+    return store
+
+
+def test_one_yuan_off_in_a_spreadsheet_yuan_table_is_rounding_not_a_problem(tmp_path: Path) -> None:
+    store = _yuan_table(tmp_path, "405,000")  # 800,000 + 405,000 = 1,205,000: printed 1,205,001
+    totals = [f for f in store.findings() if f.check == "totals"]
+    assert totals and all(f.ok for f in totals)
+    assert any("四舍五入" in f.message for f in totals)
+
+
+def test_more_than_rounding_in_a_yuan_table_is_a_problem(tmp_path: Path) -> None:
+    store = _yuan_table(tmp_path, "404,990")  # 11 元 short
+    assert [f for f in store.findings() if f.check == "totals" and not f.ok]
