@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("audit", help="the consistency findings")
     p.add_argument("doc", nargs="?")
     p.add_argument("--json", action="store_true")
+    p = sub.add_parser("documents", help="the documents: identity decided, files, tables expected and found")
+    p.add_argument("--json", action="store_true")
     p = sub.add_parser("serve", help="the web chat and the API")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
@@ -174,6 +176,23 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest import open_store
+
+    store = open_store(settings, vectors=False)
+    for d in store.documents():
+        notes = {f.check: f.message for f in store.findings(d.doc_id) if f.ok and (
+            f.check == "identity" or f.check == "catalogue" and f.message.startswith("应有"))}
+        if args.json:
+            print(json.dumps({"doc_id": d.doc_id, "title": d.title, "unit": d.unit, "year": d.year,
+                              "kind": d.kind, "files": store.files(d.doc_id), **notes}, ensure_ascii=False))
+            continue
+        print(f"{d.doc_id} {d.title}（{'; '.join(store.files(d.doc_id))}）")
+        for message in notes.values():
+            print(f"    {message}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -184,7 +203,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "eval": cmd_eval, "facts": cmd_facts,
-            "audit": cmd_audit, "serve": cmd_serve}
+            "audit": cmd_audit, "documents": cmd_documents, "serve": cmd_serve}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -148,9 +148,12 @@ def _ingest(path: Path, sha: str, store: Store, result: FileResult,
                     if f.check in ("totals", "parse", "code") and f.table not in labels] + findings
     findings += audit_document(doc_id, facts) + examine_prose(doc_id, facts)
     findings += _catalogue(doc_id, ident, pages, tables, result, store, [doc_id, *adopt])
+    scope = ident.scope or next((s for s in ("部门", "单位") if s in doc.title), "")
+    decided = Identity(doc.unit, doc.year, doc.kind, scope, doc.region, ident.evidence).describe()
+    findings.append(Finding(doc_id, "identity", True, decided))
     absorbed = tuple(i for i in adopt if i != doc_id and store.document(i) is not None)
     store.save(doc, files, tables, facts, chunks, findings, absorb=absorbed)
-    result.doc_id, result.title, result.identity = doc_id, doc.title, ident.describe()
+    result.doc_id, result.title, result.identity = doc_id, doc.title, decided
     result.tables = len(tables)
     result.tables_by_type = dict(Counter(t.table_type for t in tables))
     result.facts, result.chunks = len(facts), len(chunks)
@@ -176,8 +179,7 @@ def _catalogue(doc_id: str, ident: Identity, pages: list[Page], tables: list[Tab
                         e.page, None) for e in cat.missing]
     findings += [Finding(doc_id, "catalogue", True, f"{name} 为空表（表内注明无数据或为空白表）")
                  for name in cat.empty]
-    if not cat.missing:
-        findings.append(Finding(doc_id, "catalogue", True, cat.summary()))
+    findings.append(Finding(doc_id, "catalogue", True, cat.summary()))
     if own:
         findings.append(Finding(doc_id, "catalogue", True, list_message(own), own[0].page))
     return findings
