@@ -54,26 +54,53 @@ class Catalogue:
         return text
 
 
+def contents_pages(pages: list[Page]) -> set[int]:
+    """Pages that are a contents page: 目录 among their first lines."""
+    return {p.number for p in pages
+            if any(CONTENTS.match(squash(x)) for x in [x for x in p.text.split("\n") if x.strip()][:4])}
+
+
+def title_key(title: str) -> str:
+    """A title without numbering, year, unit name or spacing: "十、2017年度江苏省高级人民法院部门
+    一般公共预算机关运行经费支出预算表" and "一般公共预算机关运行经费支出预算表" share their ending."""
+    return re.sub(r"^20\d\d年度?", "", NUMBERING.sub("", LEADER.sub("", squash(title))))
+
+
+def is_listed(title: str, listed: set[str]) -> bool:
+    """Whether a line is the title of a table the contents list (its ending is a listed title)."""
+    key = title_key(title)
+    return len(key) >= 5 and any(key.endswith(title_key(t)) and len(title_key(t)) >= 5 for t in listed)
+
+
 def contents_entries(pages: list[Page]) -> list[Entry]:
     """The tables a document's own contents pages list, in order, one per type."""
     out: list[Entry] = []
     seen: set[str] = set()
+    for page, title in contents_titles(pages):
+        tt = classify_table(title)
+        if tt is not None and tt.name not in seen:
+            seen.add(tt.name)
+            out.append(Entry(tt.name, title, page))
+    return out
+
+
+def contents_titles(pages: list[Page]) -> list[tuple[int, str]]:
+    """Every table title on the contents pages, as (page, title)."""
+    out: list[tuple[int, str]] = []
+    on_contents = contents_pages(pages)
     for p in pages:
-        lines = [squash(x) for x in p.text.split("\n") if x.strip()]
-        if not any(CONTENTS.match(x) for x in lines[:4]):
+        if p.number not in on_contents:
             continue
+        lines = [squash(x) for x in p.text.split("\n") if x.strip()]
         for k, line in enumerate(lines):
             title = NUMBERING.sub("", LEADER.sub("", line))
             nxt = LEADER.sub("", lines[k + 1]) if k + 1 < len(lines) else ""
             if not title.endswith("表") and nxt and len(nxt) <= 20 and not NUMBERING.match(nxt) \
                     and not nxt.startswith("第"):
                 title += nxt  # an entry broken over two lines: "…培训费支出预算" + "表"
-            if not title.endswith("表") or len(title) > 60 or title.startswith("第"):
-                continue
-            tt = classify_table(title)
-            if tt is not None and tt.name not in seen:
-                seen.add(tt.name)
-                out.append(Entry(tt.name, title, p.number))
+            if title.endswith("表") and len(title) <= 60 and not title.startswith("第") \
+                    and classify_table(title) is not None:
+                out.append((p.number, title))
     return out
 
 
