@@ -257,10 +257,49 @@ def placed_facts(doc_id: str, raw: RawTable, names: dict[str, str]) -> tuple[Tab
                 columns += [col] if col not in columns else []
         if not raw.transposed:
             findings += _placed_totals(doc_id, label, rows, values, tt.row_sums, raw.page, side, raw.unit)
+            findings += _column_sums(doc_id, label, rows, values, schema, raw.unit)
     table = Table(doc_id, raw.number, raw.title, raw.unit, raw.page, tuple(columns), tt.name, raw.empty)
     if raw.empty:
         findings.append(Finding(doc_id, "parse", True, f"{label} 为空表", raw.page, label))
     return table, facts, findings
+
+
+def _column_sums(doc_id: str, label: str, rows: list[RawRow], values: list[dict[str, Decimal]],
+                 schema: tuple[Column, ...], unit: str) -> list[Finding]:
+    """Within each row, a total column against its parts (合计 = 基本支出 + 项目支出,
+    基本支出合计 = 人员经费 + 公用经费), where the table prints the total and every part."""
+    printed = {c for v in values for c in v}
+    if printed - {c.name for c in schema}:
+        return []  # a column the template lacks (单位预留机动经费) may be a part too
+    findings: list[Finding] = []
+    checked = 0
+    for col in schema:
+        if col.name not in printed or not col.parts or not set(col.parts) <= printed:
+            continue
+        slack = _slack(unit, values) * len(col.parts)
+        for r, v in zip(rows, values, strict=True):
+            if col.name not in v or not any(p in v for p in col.parts):
+                continue
+            parts = sum((v.get(p, Decimal(0)) for p in col.parts), Decimal(0))
+            checked += 1
+            if abs(parts - v[col.name]) > slack:
+                name = row_name(r.label) or r.code or ""
+                findings.append(Finding(doc_id, "totals", False,
+                                        f"{label}「{name}」{col.name} {v[col.name]}{unit} 不等于 "
+                                        f"{'+'.join(col.parts)} 之和 {parts}{unit}（第{r.page}页）。"
+                                        f"原文：{r.quote[:60]}",
+                                        r.page, label))
+    if checked and not findings:
+        findings.append(Finding(doc_id, "totals", True, f"{label}: {checked} 行的合计列等于其分列之和", None, label))
+    return findings
+
+
+def _slack(unit: str, values: list[dict[str, Decimal]]) -> Decimal:
+    """Half the last printed digit: what rounding a part can move it."""
+    if unit in ("万元", "亿元"):
+        return Decimal("0.005")
+    whole = all(v == v.to_integral_value() for row in values for v in row.values())
+    return Decimal("0.5") if unit == "元" and whole else Decimal(0)
 
 
 def _placed_totals(doc_id: str, label: str, rows: list[RawRow], values: list[dict[str, Decimal]],
@@ -278,10 +317,9 @@ def _placed_totals(doc_id: str, label: str, rows: list[RawRow], values: list[dic
               if rows[p].code or (coded and any(rows[k].code for k in kids))
               or row_name(rows[p].label) in dict(row_sums)]
     bad = rounding = 0
-    whole_yuan = unit == "元" and all(v == v.to_integral_value() for row in values for v in row.values())
     # a part rounded to its last printed digit is off by half of it at most: 0.005 in a 万元 table,
     # half a yuan in a 元 table a spreadsheet rounded to whole yuan (so two parts may differ by 1 元)
-    slack = Decimal("0.005") if unit in ("万元", "亿元") else Decimal("0.5") if whole_yuan else Decimal(0)
+    slack = _slack(unit, values)
     for parent, kids in groups:
         cols = set(values[parent]) | {c for k in kids for c in values[k]}
         for col in sorted(cols):

@@ -79,3 +79,15 @@ def test_one_yuan_off_in_a_spreadsheet_yuan_table_is_rounding_not_a_problem(tmp_
 def test_more_than_rounding_in_a_yuan_table_is_a_problem(tmp_path: Path) -> None:
     store = _yuan_table(tmp_path, "404,990")  # 11 元 short
     assert [f for f in store.findings() if f.check == "totals" and not f.ok]
+
+
+def test_a_row_whose_total_is_not_its_parts_is_a_problem(tmp_path: Path) -> None:
+    path = tmp_path / "row.pdf"
+    draw_table_pdf(path, [("210 卫生健康支出", "120.50", "100.00", "20.50"),
+                          ("21001 卫生健康管理事务", "80.00", "70.00", "10.00"),
+                          ("21002 公立医院", "40.50", "30.00", "15.50"),  # 30.00 + 15.50 ≠ 40.50
+                          ("合计", "120.50", "100.00", "20.50")])
+    store = Store(tmp_path / "data")
+    ingest_paths([path], store)
+    failed = [f.message for f in store.findings() if f.check == "totals" and not f.ok]
+    assert any("公立医院" in m and "基本支出+项目支出" in m and "45.50" in m for m in failed), failed
