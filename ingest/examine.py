@@ -21,6 +21,9 @@ RATE_UP, RATE_DOWN = ("增长率",), ("下降率",)
 # subjects too general to be one figure: "预算安排 X万元" is said of every project
 GENERIC = re.compile(r"^(预算安排|预算|金额|支出|收入|资金|涉及.*金额|其中|合计|小计|总计|安排|预算数)$")
 ITEM = re.compile(r"^\s*([（(][一二三四五六七八九十\d]+[)）]|\d+[、.．]|[一二三四五六七八九十]+、)")
+ITEMS_STATED = re.compile(r"项目\s*(\d+)\s*个[，,]?\s*涉及(?:预算)?(?:金额|资金)?(?:合计)?\s*([\d,]+(?:\.\d+)?)\s*万元"
+                          r"|(\d+)\s*个项目[^。；]{0,20}?(?:涉及|合计|共计)[^。；\d]{0,12}([\d,]+(?:\.\d+)?)\s*万元")
+PROJECT_ITEM = re.compile(r"^\s*[（(][一二三四五六七八九十\d]+[)）]\s*项目名称")
 COMPLETION = re.compile(r"完成(年初)?预算(数)?的")
 
 
@@ -28,7 +31,7 @@ def examine_prose(doc_id: str, facts: list[Fact]) -> list[Finding]:
     prose = [f for f in facts if f.table == "正文"]
     tables = [f for f in facts if f.table != "正文"]
     return (_growth(doc_id, prose) + _shares(doc_id, prose, tables) + _twice(doc_id, prose)
-            + _completion_against_zero(doc_id, prose, tables))
+            + _completion_against_zero(doc_id, prose, tables) + _listed_items(doc_id, prose))
 
 
 def _cite(f: Fact) -> str:
@@ -195,3 +198,28 @@ def _completion_against_zero(doc_id: str, prose: list[Fact], tables: list[Fact])
 
 def _item_key(name: str) -> str:
     return re.sub(r"[“”\"（）()]|维护|支出|财政拨款", "", name)
+
+
+def _listed_items(doc_id: str, prose: list[Fact]) -> list[Finding]:
+    """"当年财政拨款项目3个，涉及预算金额81.89万元" against the projects the document lists
+    (（一）项目名称：… 预算安排规模 X 万元), when it lists exactly that many."""
+    items: dict[str, Fact] = {}
+    for f in prose:
+        if PROJECT_ITEM.match(f.quote) and f.column == "金额" and f.unit == "万元":
+            items.setdefault(f.quote, f)
+    out: list[Finding] = []
+    seen: set[tuple[int, Decimal]] = set()
+    for f in prose:
+        for m in ITEMS_STATED.finditer(re.sub(r"\s+", "", f.quote)):
+            count, total = int(m.group(1) or m.group(3)), Decimal((m.group(2) or m.group(4)).replace(",", ""))
+            if count == 0 or count != len(items) or (count, total) in seen:
+                continue
+            seen.add((count, total))
+            listed = sum((i.value for i in items.values()), Decimal(0))
+            if abs(listed - total) > Decimal("0.005") * count:
+                where = "、".join(f"{i.value}万元（第{i.page}页）" for i in items.values())
+                out.append(Finding(
+                    doc_id, "prose", False,
+                    f"正文说 {count} 个项目涉及 {total}万元（{_cite(f)}），而所列 {count} 个项目合计 {listed}万元："
+                    f"{where}", f.page, "正文"))
+    return out

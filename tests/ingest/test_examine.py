@@ -76,3 +76,11 @@ def test_one_subject_stated_twice_with_two_figures(tmp_path: Path) -> None:
     problems = _findings(tmp_path, _seed(*_mended(), twice))
     [stated] = problems
     assert "卫生健康支出" in stated.message and "16.91" in stated.message and "16.19" in stated.message
+
+
+def test_a_stated_total_of_listed_projects_against_the_projects(tmp_path: Path) -> None:
+    stated = ("个，涉及预算\n\n金额 81.89 万元", "个，涉及预算\n\n金额 81.98 万元")
+    problems = _findings(tmp_path, _seed(*_mended(), stated))
+    [total] = problems
+    assert "3 个项目涉及 81.98万元" in total.message and "81.89万元" in total.message
+    assert "30.89万元（第18页）" in total.message
