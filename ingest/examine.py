@@ -14,7 +14,9 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 from ingest.audit import in_yuan
+from ingest.model import MONEY_UNITS as MONEY
 from ingest.model import Fact, Finding
+from ingest.schemas import classify_table
 
 RISE, FALL = ("比上年增加",), ("比上年减少",)
 RATE_UP, RATE_DOWN = ("增长率",), ("下降率",)
@@ -31,7 +33,8 @@ def examine_prose(doc_id: str, facts: list[Fact]) -> list[Finding]:
     prose = [f for f in facts if f.table == "正文"]
     tables = [f for f in facts if f.table != "正文"]
     return (_growth(doc_id, prose) + _shares(doc_id, prose, tables) + _twice(doc_id, prose)
-            + _completion_against_zero(doc_id, prose, tables) + _listed_items(doc_id, prose))
+            + _completion_against_zero(doc_id, prose, tables) + _listed_items(doc_id, prose)
+            + _against_named_rows(doc_id, prose, tables))
 
 
 def _cite(f: Fact) -> str:
@@ -223,3 +226,58 @@ def _listed_items(doc_id: str, prose: list[Fact]) -> list[Finding]:
                     f"正文说 {count} 个项目涉及 {total}万元（{_cite(f)}），而所列 {count} 个项目合计 {listed}万元："
                     f"{where}", f.page, "正文"))
     return out
+
+
+def _as_printed(f: Fact, unit: str, places: int) -> Decimal | None:
+    """A figure converted to another money unit and rounded as that unit prints it."""
+    y = in_yuan(f)
+    if y is None or unit not in MONEY:
+        return None
+    return (y / MONEY[unit]).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def _against_named_rows(doc_id: str, prose: list[Fact], tables: list[Fact]) -> list[Finding]:
+    """A prose amount of a subject the tables have a row for, equal to no table figure in any
+    unit (rounded as the prose prints it): the prose and the table disagree. A one-cent gap
+    is left to the audit's own slip check."""
+    rows: dict[str, list[Fact]] = defaultdict(list)
+    for f in tables:
+        if f.unit in MONEY:
+            rows[_name_key(f.row)].append(f)
+    out: list[Finding] = []
+    for f in prose:
+        if f.column != "金额" or f.unit not in MONEY or not f.value or len(f.row) < 4 or GENERIC.match(f.row):
+            continue
+        exponent = f.value.as_tuple().exponent
+        places = max(-exponent, 0) if isinstance(exponent, int) else 2
+        named = rows.get(_name_key(f.row))
+        pool = tables
+        if not named:  # "财政拨款收入支出总计": the 总计 of the table that subject names
+            named = pool = _total_of_named_table(f.row, tables)
+            if not named:
+                continue
+        printed = [(_as_printed(t, f.unit, places), t) for t in pool if t.unit in MONEY]
+        if any(v == f.value for v, _ in printed):
+            continue
+        cent = Decimal(1).scaleb(-places)
+        if any(v is not None and abs(v - f.value) <= cent for v, _ in printed):
+            continue
+        near = min(named, key=lambda t: abs((_as_printed(t, f.unit, places) or Decimal(0)) - f.value))
+        out.append(Finding(
+            doc_id, "prose", False,
+            f"正文写「{f.row}」{f.value}{f.unit}（{_cite(f)}），与表格各数均不符；"
+            f"{near.table}「{near.row}」{near.column} 为 {near.value}{near.unit}（第{near.page}页）",
+            f.page, "正文"))
+    return out
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"[“”\"（）()\s]|^[一二三四五六七八九十\d]+[、.．]", "", name)
+
+
+def _total_of_named_table(subject: str, tables: list[Fact]) -> list[Fact]:
+    m = re.search(r"(总计|合计)$", subject)
+    tt = classify_table(subject[: m.start()] + "表") if m else None
+    if m is None or tt is None or not tt.two_sided:  # only a 收支 table's total is a whole document's
+        return []
+    return [t for t in tables if t.table_type == tt.name and t.unit in MONEY and t.row.endswith(m.group(1))]

@@ -272,7 +272,6 @@ def _column_sums(doc_id: str, label: str, rows: list[RawRow], values: list[dict[
     if printed - {c.name for c in schema}:
         return []  # a column the template lacks (单位预留机动经费) may be a part too
     findings: list[Finding] = []
-    checked = 0
     for col in schema:
         if col.name not in printed or not col.parts or not set(col.parts) <= printed:
             continue
@@ -281,7 +280,6 @@ def _column_sums(doc_id: str, label: str, rows: list[RawRow], values: list[dict[
             if col.name not in v or not any(p in v for p in col.parts):
                 continue
             parts = sum((v.get(p, Decimal(0)) for p in col.parts), Decimal(0))
-            checked += 1
             if abs(parts - v[col.name]) > slack:
                 name = row_name(r.label) or r.code or ""
                 findings.append(Finding(doc_id, "totals", False,
@@ -289,8 +287,6 @@ def _column_sums(doc_id: str, label: str, rows: list[RawRow], values: list[dict[
                                         f"{'+'.join(col.parts)} 之和 {parts}{unit}（第{r.page}页）。"
                                         f"原文：{r.quote[:60]}",
                                         r.page, label))
-    if checked and not findings:
-        findings.append(Finding(doc_id, "totals", True, f"{label}: {checked} 行的合计列等于其分列之和", None, label))
     return findings
 
 

@@ -128,3 +128,11 @@ def test_identity_of_each_new_document(new_store: Store) -> None:
     got = sorted((d.unit.removeprefix("中共"), d.year, d.kind) for d in new_store.documents())
     assert got == [("江苏省人大常委会办公厅", 2018, "预算"), ("江苏省委办公厅", 2018, "预算"),
                    ("江苏省政协办公厅", 2018, "预算"), ("江苏省高级人民法院", 2017, "预算")]
+
+
+def test_examiner_recomputes_stated_growth_rates(new_store: Store) -> None:
+    problems = [f.message for f in new_store.findings() if f.check == "prose" and not f.ok]
+    # 人大办公厅 p21: 单位预留机动经费 1685.72 万元, up 1557.29: 1212.56 %, printed 1312.56 %
+    assert any("1312.56%" in m and "1212.56%" in m for m in problems), problems
+    # 高院 p22: 提租补贴 1959.99 万元, up 865.57: 79.09 %, printed 79.05 %
+    assert any("79.05%" in m and "79.09%" in m for m in problems), problems

@@ -342,3 +342,28 @@ def test_planted_pdf_inconsistency_is_reported(tmp_path: Path) -> None:
     failed = [f.message for f in store.findings() if f.check == "totals" and not f.ok]
     assert any("卫生健康支出" in m and "项目支出" in m and "20.50" in m and "25.50" in m for m in failed), failed
     assert any("卫生健康支出" in m and "合计" in m and "120.50" in m and "125.50" in m for m in failed), failed
+
+
+def _problems(store: Store, name: str, check: str) -> list[str]:
+    return [f.message for f in store.findings(_doc_id(store, name)) if f.check == check and not f.ok]
+
+
+def test_examiner_finds_the_slips_of_the_final_account(real_store: Store) -> None:
+    prose = _problems(real_store, CAIZHENGJU, "prose")
+    # p21: 财政拨款收入支出总计 printed as 0.3万元; the 财政拨款收支总表 says 2961.68
+    assert any("0.3万元" in m and "2961.68" in m for m in prose), prose
+    # p21: 2106.66 / 2940.05 is 71.65 %, printed 71.73 % (the four shares add to 100.07 %)
+    assert any("71.73%" in m and "71.65%" in m for m in prose), prose
+    # p23: a completion rate for items whose 年初预算 is nil in the 三公 table (p18)
+    assert sum("对零预算无完成率" in m for m in prose) == 2, prose
+
+
+def test_examiner_recomputes_a_stated_growth_rate(real_store: Store) -> None:
+    # p26: 一般行政管理事务 3,666 万元, up 21.8 万元: 0.60 %, printed 0.06 %
+    prose = _problems(real_store, JIANCHAYUAN, "prose")
+    assert any("0.06%" in m and "0.60%" in m and "3644.2" in m for m in prose), prose
+
+
+@pytest.mark.parametrize("name", [WANLI, ZHENGFUBAN, SIFAJU])
+def test_no_false_alarm_on_documents_without_known_slips(real_store: Store, name: str) -> None:
+    assert not [f.message for f in real_store.findings(_doc_id(real_store, name)) if not f.ok]
