@@ -22,6 +22,7 @@ from ingest.identify import Identity, identify, unit_key
 from ingest.model import Document, Fact, Finding, Page, Table, content_id
 from ingest.prose import paragraphs, prose_facts
 from ingest.read import file_sha256, read_pages
+from ingest.schemas import squash
 from ingest.store import Store
 from ingest.tables import find_tables
 
@@ -147,7 +148,9 @@ def _ingest(path: Path, sha: str, store: Store, result: FileResult,
         findings = [replace(f, doc_id=doc_id) for f in store.findings(old_id)
                     if f.check in ("totals", "parse", "code") and f.table not in labels] + findings
     findings += audit_document(doc_id, facts) + examine_prose(doc_id, facts)
-    findings += _catalogue(doc_id, ident, pages, tables, result, store, [doc_id, *adopt])
+    statements = {t.table_type.name: squash(t.notes[0]) if t.notes else "空白表"
+                  for t in raw_tables if t.empty and t.table_type is not None}
+    findings += _catalogue(doc_id, ident, pages, tables, result, store, [doc_id, *adopt], statements)
     scope = ident.scope or next((s for s in ("部门", "单位") if s in doc.title), "")
     decided = Identity(doc.unit, doc.year, doc.kind, scope, doc.region, ident.evidence).describe()
     findings.append(Finding(doc_id, "identity", True, decided))
@@ -162,7 +165,7 @@ def _ingest(path: Path, sha: str, store: Store, result: FileResult,
 
 
 def _catalogue(doc_id: str, ident: Identity, pages: list[Page], tables: list[Table],
-               result: FileResult, store: Store, adopt: list[str]) -> list[Finding]:
+               result: FileResult, store: Store, adopt: list[str], statements: dict[str, str]) -> list[Finding]:
     """The document's tables against its own contents page, or the one another file of the
     document printed (a prose half lists the tables of its tables half), or the standard
     catalogue."""
@@ -177,7 +180,7 @@ def _catalogue(doc_id: str, ident: Identity, pages: list[Page], tables: list[Tab
     findings = [Finding(doc_id, "catalogue", False,
                         f"目录列出的「{e.title}」未找到" + (f"（目录第{e.page}页）" if e.page else "（标准目录）"),
                         e.page, None) for e in cat.missing]
-    findings += [Finding(doc_id, "catalogue", True, f"{name} 为空表（表内注明无数据或为空白表）")
+    findings += [Finding(doc_id, "catalogue", True, f"{name} 为空表：{statements.get(name, '空白表')[:60]}")
                  for name in cat.empty]
     findings.append(Finding(doc_id, "catalogue", True, cat.summary()))
     if own:

@@ -74,8 +74,10 @@ def test_one_subject_stated_twice_with_two_figures(tmp_path: Path) -> None:
              "4.住房保障支出（类）21.86 万元，占 5.60%。\n\n"
              "卫生健康支出（类）16.19 万元，主要用于单位人员医疗保险缴费支出。")
     problems = _findings(tmp_path, _seed(*_mended(), twice))
-    [stated] = problems
+    [stated] = [f for f in problems if "两次" in f.message]
     assert "卫生健康支出" in stated.message and "16.91" in stated.message and "16.19" in stated.message
+    [table] = [f for f in problems if f is not stated]  # and 16.19 is in no table either
+    assert "16.19" in table.message and "表" in table.message and "16.91" in table.message
 
 
 def test_a_stated_total_of_listed_projects_against_the_projects(tmp_path: Path) -> None:
