@@ -194,6 +194,23 @@ def column_name(columns: tuple[Column, ...], path: tuple[str, ...]) -> str:
     return columns[0].name if columns else (norm[-1] if norm else "合计")
 
 
+def column_names(columns: tuple[Column, ...], paths: list[tuple[str, ...]]) -> dict[tuple[str, ...], str]:
+    """Each header path's column name; where two paths would share one (基本支出 under both
+    年初预算数 and 决算数), each keeps the measure its path prints: "基本支出（决算数）"."""
+    names = {p: column_name(columns, p) for p in dict.fromkeys(paths)}
+    shared: dict[str, list[tuple[str, ...]]] = {}
+    for p, name in names.items():
+        shared.setdefault(name, []).append(p)
+    for name, group in shared.items():
+        if len(group) < 2:
+            continue
+        for p in group:
+            named = [m for level in p if (m := measure(level))]
+            if named and named[0] != name:
+                names[p] = f"{name}（{named[0]}）"
+    return names
+
+
 def transposed_item(path: tuple[str, ...]) -> tuple[str, str]:
     """(row, column) of a one-row table's header path: the item, and the measure if named."""
     wanted = ""
@@ -233,10 +250,11 @@ def placed_facts(doc_id: str, raw: RawTable, names: dict[str, str]) -> tuple[Tab
         rows = [r for r in raw.rows if r.side == side]
         schema = tt.left_columns if tt.two_sided and side == "收入" else tt.columns
         values: list[dict[str, Decimal]] = []
+        headers = column_names(schema, [p for r in rows for p in (*r.columns, *(r.placed or {}))])
         for r in rows:
             cells: dict[str, Decimal] = {}
             for path, v in (r.placed or {}).items():
-                cells.setdefault(column_name(schema, path), v)
+                cells.setdefault(headers[path], v)
             if not cells and r.columns and r.label and not raw.transposed:
                 cells[column_name(schema, r.columns[0])] = Decimal(0)  # a labelled blank row is nil
             values.append(cells)
