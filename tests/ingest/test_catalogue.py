@@ -75,3 +75,18 @@ def test_a_text_extract_numbered_in_words_keeps_its_tables(tmp_path: Path) -> No
     assert not result.error
     assert {"收支总表", "收入总表", "支出总表"} <= set(result.tables_by_type)
     assert [f for f in store.facts() if f.table_type == "支出总表" and f.code == "2080109"]
+
+
+def test_a_title_with_a_spaced_year_in_front_starts_its_table(tmp_path: Path) -> None:
+    body = [("2017 年一般公共预算机关运行经费支出预算表",), ("单位：万元",), ("科目编码 科目名称", "机关运行经费支出"),
+            ("302 商品和服务支出", "", "", "30.00"), ("30201 办公费", "", "", "30.00"),
+            ("2017 年一般公共预算基本支出预算表",), ("单位：万元",), ("科目编码 科目名称", "", "", "合计"),
+            ("301 工资福利支出", "", "", "70.00"), ("30101 基本工资", "", "", "70.00")]
+    path = tmp_path / "years.pdf"
+    _draw(path, ["一、一般公共预算机关运行经费支出预算表"], body)  # the contents omit the second table
+    store = Store(tmp_path / "data")
+    [result] = ingest_paths([path], store)
+    assert not result.error, result.error
+    types = {f.code: f.table_type for f in store.facts() if f.code}
+    assert types == {"302": "机关运行经费表", "30201": "机关运行经费表",
+                     "301": "一般公共预算基本支出表", "30101": "一般公共预算基本支出表"}
