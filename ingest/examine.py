@@ -26,13 +26,17 @@ ITEM = re.compile(r"^\s*([（(][一二三四五六七八九十\d]+[)）]|\d+[、
 ITEMS_STATED = re.compile(r"项目\s*(\d+)\s*个[，,]?\s*涉及(?:预算)?(?:金额|资金)?(?:合计)?\s*([\d,]+(?:\.\d+)?)\s*万元"
                           r"|(\d+)\s*个项目[^。；]{0,20}?(?:涉及|合计|共计)[^。；\d]{0,12}([\d,]+(?:\.\d+)?)\s*万元")
 PROJECT_ITEM = re.compile(r"^\s*[（(][一二三四五六七八九十\d]+[)）]\s*项目名称")
+AGAINST_YEAR = re.compile(r"(?:与|同)(20\d\d)年度?(?:相比|同期)"
+                          r"|(?:比|较)(20\d\d)年度?[^，。；]{0,6}?(?:增加|减少|增长|下降|持平)")
+CHANGES = RISE + FALL + RATE_UP + RATE_DOWN
 COMPLETION = re.compile(r"完成(年初)?预算(数)?的")
 
 
-def examine_prose(doc_id: str, facts: list[Fact]) -> list[Finding]:
+def examine_prose(doc_id: str, facts: list[Fact], year: int | None = None) -> list[Finding]:
     prose = [f for f in facts if f.table == "正文"]
     tables = [f for f in facts if f.table != "正文"]
-    return (_growth(doc_id, prose) + _shares(doc_id, prose, tables) + _twice(doc_id, prose)
+    return (_growth(doc_id, prose) + _base_year(doc_id, prose, year) + _shares(doc_id, prose, tables)
+            + _twice(doc_id, prose)
             + _completion_against_zero(doc_id, prose, tables) + _listed_items(doc_id, prose)
             + _against_named_rows(doc_id, prose, tables))
 
@@ -83,6 +87,26 @@ def _growth(doc_id: str, prose: list[Fact]) -> list[Finding]:
             f"{amount.value}{amount.unit}（{_cite(amount)}）与变动 {change.value}{change.unit} 计算，"
             f"上年为 {base}{amount.unit}，{rate.column[:2]}应为 {computed.quantize(Decimal('0.01'))}%{why}",
             rate.page, "正文"))
+    return out
+
+
+def _base_year(doc_id: str, prose: list[Fact], year: int | None) -> list[Finding]:
+    """A change stated against a year other than the one before the document's."""
+    if year is None:
+        return []
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for f in prose:
+        if f.column not in CHANGES or f.quote in seen:
+            continue
+        m = AGAINST_YEAR.search(re.sub(r"\s+", "", f.quote))
+        base = int(m.group(1) or m.group(2)) if m else None
+        if base is not None and base != year - 1:
+            seen.add(f.quote)
+            out.append(Finding(
+                doc_id, "prose", False,
+                f"正文「{f.row}」的增减以 {base} 年为基数（{_cite(f)}），而本文件是 {year} 年的，"
+                f"上年应为 {year - 1} 年", f.page, "正文"))
     return out
 
 

@@ -147,7 +147,7 @@ def _ingest(path: Path, sha: str, store: Store, result: FileResult,
         doc = _merged(earlier, doc, ident, [name for _, name in others], sum(reach.values()))
         findings = [replace(f, doc_id=doc_id) for f in store.findings(old_id)
                     if f.check in ("totals", "parse", "code") and f.table not in labels] + findings
-    findings += audit_document(doc_id, facts) + examine_prose(doc_id, facts)
+    findings += audit_document(doc_id, facts) + examine_prose(doc_id, facts, doc.year)
     statements = {t.table_type.name: squash(t.notes[0]) if t.notes else "空白表"
                   for t in raw_tables if t.empty and t.table_type is not None}
     findings += _catalogue(doc_id, ident, pages, tables, result, store, [doc_id, *adopt], statements)

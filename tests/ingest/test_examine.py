@@ -86,3 +86,11 @@ def test_a_stated_total_of_listed_projects_against_the_projects(tmp_path: Path) 
     [total] = problems
     assert "3 个项目涉及 81.98万元" in total.message and "81.89万元" in total.message
     assert "30.89万元（第18页）" in total.message
+
+
+def test_a_change_stated_against_the_wrong_year(tmp_path: Path) -> None:
+    text = _seed(*_mended())
+    line = next(x for x in text.splitlines() if "比上年预算增加" in x and "基本支出" in x)
+    problems = _findings(tmp_path, text.replace(line, line.replace("比上年预算增加", "与2022年相比增加")))
+    [wrong] = [f for f in problems if "基数" in f.message]
+    assert "2022" in wrong.message and "2023" in wrong.message
