@@ -41,8 +41,13 @@ def examine_prose(doc_id: str, facts: list[Fact], year: int | None = None) -> li
             + _against_named_rows(doc_id, prose, tables))
 
 
-def _cite(f: Fact) -> str:
-    return f"第{f.page}页「{f.quote[:70]}」"
+def _cite(f: Fact, around: str = "") -> str:
+    """The page and the quoted sentence; a long sentence cut around the words that matter."""
+    text = re.sub(r"\s+", "", f.quote)
+    at = text.find(around) if around else -1
+    if at > 20:
+        return f"第{f.page}页「…{text[at - 20:at + len(around) + 30]}」"
+    return f"第{f.page}页「{text[:70]}」"
 
 
 def _fits(stated: Decimal, value: Decimal) -> bool:
@@ -83,7 +88,7 @@ def _growth(doc_id: str, prose: list[Fact]) -> list[Finding]:
         why = "，恰为变动额除以本年数：增幅应以上年数为基数" if wrong_base else ""
         out.append(Finding(
             doc_id, "prose", False,
-            f"正文写「{rate.row}」{rate.column[:2]} {rate.value}%（{_cite(rate)}），而按所述本年 "
+            f"正文写「{rate.row}」{rate.column[:2]} {rate.value}%（{_cite(rate, str(rate.value))}），而按所述本年 "
             f"{amount.value}{amount.unit}（{_cite(amount)}）与变动 {change.value}{change.unit} 计算，"
             f"上年为 {base}{amount.unit}，{rate.column[:2]}应为 {computed.quantize(Decimal('0.01'))}%{why}",
             rate.page, "正文"))
@@ -100,12 +105,14 @@ def _base_year(doc_id: str, prose: list[Fact], year: int | None) -> list[Finding
         if f.column not in CHANGES or f.quote in seen:
             continue
         m = AGAINST_YEAR.search(re.sub(r"\s+", "", f.quote))
-        base = int(m.group(1) or m.group(2)) if m else None
-        if base is not None and base != year - 1:
+        if m is None:
+            continue
+        base = int(m.group(1) or m.group(2))
+        if base != year - 1:
             seen.add(f.quote)
             out.append(Finding(
                 doc_id, "prose", False,
-                f"正文「{f.row}」的增减以 {base} 年为基数（{_cite(f)}），而本文件是 {year} 年的，"
+                f"正文「{f.row}」的增减以 {base} 年为基数（{_cite(f, m.group(0))}），而本文件是 {year} 年的，"
                 f"上年应为 {year - 1} 年", f.page, "正文"))
     return out
 
@@ -156,7 +163,7 @@ def _shares(doc_id: str, prose: list[Fact], tables: list[Fact]) -> list[Finding]
             computed = (part_yuan / whole_yuan * 100).quantize(Decimal("0.01"))
             out.append(Finding(
                 doc_id, "prose", False,
-                f"正文写「{share.row}」{part.value}{part.unit} 占 {share.value}%（{_cite(share)}），"
+                f"正文写「{share.row}」{part.value}{part.unit} 占 {share.value}%（{_cite(share, str(share.value))}），"
                 f"而按 {whole_fact.row} {whole_fact.value}{whole_fact.unit}（{_where(whole_fact)}）"
                 f"计算应为 {computed}%",
                 share.page, "正文"))
