@@ -20,7 +20,7 @@ STUB = re.compile(r"^(\d{1,2})(?=[\u4e00-\u9fff])")
 
 
 def repair_codes(doc_id: str, raw: RawTable) -> list[Finding]:
-    """Repair misfit 类 codes in place; one finding per repair."""
+    """Repair misfit 类 and 款 codes in place; one finding per repair."""
     rows = raw.rows
     if sum(1 for r in rows if r.code and len(r.code) in (3, 5, 7)) < 2:
         return []
@@ -39,7 +39,52 @@ def repair_codes(doc_id: str, raw: RawTable) -> list[Finding]:
             doc_id, "code", False,
             f"{label}（第{r.page}页）「{name}」的科目编码印作“{printed}”，其下各款均属 {fixed} 类且金额相符，"
             f"按 {fixed} 读取（编码印误，不影响合计）。原文：{r.quote[:60]}", r.page, label))
+    findings += _stray_kuan(doc_id, raw, label)
     return findings
+
+
+def _stray_kuan(doc_id: str, raw: RawTable, label: str) -> list[Finding]:
+    """A 款 whose first three digits are not its 类's ("21005" under 208), repaired to the
+    prefix its 项 share when that prefix lies under the 类 and the 项 add up to the 款."""
+    rows = raw.rows
+    codes = {r.code for r in rows if r.code}
+    findings = []
+    lei = None
+    for i, r in enumerate(rows):
+        if r.code is None:
+            continue
+        if len(r.code) == 3:
+            lei = r.code
+            continue
+        if len(r.code) != 5 or lei is None or r.code.startswith(lei):
+            continue
+        xiang = []
+        for below in rows[i + 1:]:
+            if below.code is None:
+                continue
+            if len(below.code) != 7:
+                break
+            xiang.append(below)
+        prefixes = {x.code[:5] for x in xiang if x.code}
+        if len(prefixes) != 1:
+            continue
+        fixed = prefixes.pop()
+        if not fixed.startswith(lei) or fixed in codes or not _adds_up(r, xiang, raw.unit):
+            continue
+        rows[i] = RawRow(fixed, r.label, r.amounts, r.page, r.quote, r.side, r.placed, r.columns)
+        codes.add(fixed)
+        findings.append(Finding(
+            doc_id, "code", False,
+            f"{label}（第{r.page}页）「{r.label}」的科目编码印作“{r.code}”，不属其所在的 {lei} 类；其下各项均属 "
+            f"{fixed} 且金额相符，按 {fixed} 读取（编码印误，不影响合计）。原文：{r.quote[:60]}", r.page, label))
+    return findings
+
+
+def _adds_up(parent: RawRow, children: list[RawRow], unit: str) -> bool:
+    if not children or not parent.amounts or any(not c.amounts for c in children):
+        return False
+    slack = Decimal(len(children)) * (Decimal(1) if unit == "元" else Decimal("0.01"))
+    return abs(parent.amounts[0] - sum(c.amounts[0] for c in children)) <= slack
 
 
 def _misfit(r: RawRow) -> str | None:
@@ -65,9 +110,4 @@ def _from_children(rows: list[RawRow], i: int, printed: str, unit: str) -> str |
     if any(r.code == fixed for r in rows) or not (fixed.startswith(printed) or fixed.endswith(printed)):
         return None
     kuan = [r for r in below if r.code and len(r.code) == 5]
-    if not kuan or not rows[i].amounts or any(not r.amounts for r in kuan):
-        return None
-    slack = Decimal(len(kuan)) * (Decimal(1) if unit == "元" else Decimal("0.01"))
-    if abs(rows[i].amounts[0] - sum(r.amounts[0] for r in kuan)) > slack:
-        return None
-    return fixed
+    return fixed if _adds_up(rows[i], kuan, unit) else None

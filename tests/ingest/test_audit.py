@@ -91,3 +91,16 @@ def test_a_row_whose_total_is_not_its_parts_is_a_problem(tmp_path: Path) -> None
     ingest_paths([path], store)
     failed = [f.message for f in store.findings() if f.check == "totals" and not f.ok]
     assert any("公立医院" in m and "基本支出+项目支出" in m and "45.50" in m for m in failed), failed
+
+
+def test_a_kuan_printed_under_the_wrong_class_is_repaired(tmp_path: Path) -> None:
+    text = SEED.read_text(encoding="utf-8")
+    line = "208 05 行政事业单位养老支出 39.13 39.13 39.13"
+    assert text.count(line) == 1
+    clean = _ingest_text(tmp_path / "clean", text)
+    misprinted = _ingest_text(tmp_path / "bad", text.replace(line, line.replace("208 05", "210 05", 1)))
+    totals = sorted(f.message for f in clean.findings() if f.check == "totals" and not f.ok)
+    assert sorted(f.message for f in misprinted.findings() if f.check == "totals" and not f.ok) == totals
+    [code] = [f for f in misprinted.findings() if f.check == "code"]
+    assert "“21005”" in code.message and "20805" in code.message
+    assert not [f for f in misprinted.facts() if f.code == "21005"]
