@@ -178,8 +178,8 @@ def _catalogue(doc_id: str, ident: Identity, pages: list[Page], tables: list[Tab
     cat = check_catalogue(ident.kind, own, [(t.table_type, t.empty) for t in tables])
     result.catalogue, result.missing = cat.summary(), len(cat.missing)
     findings = [Finding(doc_id, "catalogue", False,
-                        f"目录列出的「{e.title}」未找到" + (f"（目录第{e.page}页）" if e.page else "（标准目录）"),
-                        e.page, None) for e in cat.missing]
+                        f"目录第{e.page}页列出的「{e.title}」未找到，也无空表说明" if e.page else
+                        f"标准目录中的「{e.title}」未找到，也无空表说明", e.page, None) for e in cat.missing]
     findings += [Finding(doc_id, "catalogue", True, f"{name} 为空表：{statements.get(name, '空白表')[:60]}")
                  for name in cat.empty]
     findings.append(Finding(doc_id, "catalogue", True, cat.summary()))
