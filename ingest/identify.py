@@ -29,6 +29,8 @@ HEADING = re.compile(r"^.*(?:目录|目次|第[一二三四五六七八九十]+�
 NOT_A_NAME = re.compile(r"预算|决算|收支|收入|支出|报表|年度|公开|说明|经费|拨款|科目|合计|项目|情况")
 ORG_END = re.compile(r"(局|院|厅|委|办事处|中心|站|所|队|馆|会|部|处|校|学|医院|社|公司|政府|署|室|单位)$")
 YEAR = re.compile(r"(20\d\d)\s*年")
+# a place alone is no unit: "江苏省2018年度省级部门预算" names the province's budgets
+REGION_ONLY = re.compile(r"(?:[\u4e00-\u9fff]{2,7}?(?:省|自治区|市|自治州|地区|盟|区|县|旗))+")
 # how much one sighting counts: the cover names the document; a table's 编制单位 names the issuer
 WEIGHTS = {"cover": 4, "issuer": 2, "header": 2, "explanation": 2, "title": 1}
 
@@ -135,7 +137,8 @@ def _clean(name: str, trim: bool) -> str:
     name = re.sub(r"[（(]盖章[)）]$", "", name).strip("“”\"（）()")
     if trim:
         name = _trim(name)
-    if not 3 <= len(name) <= 40 or NOT_A_NAME.search(name) or re.fullmatch(r"[\d（）()]+", name):
+    if not 3 <= len(name) <= 40 or NOT_A_NAME.search(name) or re.fullmatch(r"[\d（）()]+", name) \
+            or REGION_ONLY.fullmatch(name):
         return ""
     return name
 
