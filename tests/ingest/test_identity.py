@@ -94,5 +94,6 @@ def test_a_heading_alone_is_not_a_unit_the_issuer_line_is() -> None:
 
 
 def test_a_place_alone_on_the_cover_is_not_the_unit() -> None:
-    pages = _pages("江苏省2018年度\n省级部门预算公开报表", "公开01表\n收支预算总表\n部门：江苏省某某协会 单位：万元\n合计 1.00")
+    pages = _pages("江苏省2018年度\n省级部门预算公开报表",
+                   "公开01表\n收支预算总表\n部门：江苏省某某协会 单位：万元\n合计 1.00")
     assert identify(pages, "x.pdf").unit == "江苏省某某协会"
