@@ -26,7 +26,8 @@ UNIT_LINE = re.compile(r"(?:金额|计量)?单位[:：](?=万元|元|亿元)")
 # everything up to the last contents-page or section heading is not part of a name
 HEADING = re.compile(r"^.*(?:目录|目次|第[一二三四五六七八九十]+部分|[部单][门位]概况|名词解释|情况说明|说明"
                      r"|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|附件\d*|关于|公开|印制)")
-NOT_A_NAME = re.compile(r"预算|决算|收支|收入|支出|报表|年度|公开|说明|经费|拨款|科目|合计|项目|情况")
+NOT_A_NAME = re.compile(r"预算|决算|收支|收入|支出|报表|年度|公开|说明|经费|拨款|科目|合计|项目|情况"
+                        r"|一般公共|政府性基金|国有资本|汇总|部门|本级")
 ORG_END = re.compile(r"(局|院|厅|委|办事处|中心|站|所|队|馆|会|部|处|校|学|医院|社|公司|政府|署|室|单位)$")
 YEAR = re.compile(r"(20\d\d)\s*年")
 # a place alone is no unit: "江苏省2018年度省级部门预算" names the province's budgets
@@ -115,7 +116,7 @@ def decide_unit(votes: dict[str, Counter[str]]) -> tuple[str, tuple[str, ...]]:
         return "", ()
 
     def score(name: str) -> int:
-        return sum(WEIGHTS[s] * min(n, 5) for s, n in votes[name].items())
+        return sum(WEIGHTS[s] * min(n, 2 if s == "title" else 5) for s, n in votes[name].items())
 
     best = max(votes, key=lambda n: (score(n), len(n)))
     longer = [n for n in votes if best in n and n != best and score(n) >= 2
