@@ -104,3 +104,13 @@ def test_a_kuan_printed_under_the_wrong_class_is_repaired(tmp_path: Path) -> Non
     [code] = [f for f in misprinted.findings() if f.check == "code"]
     assert "“21005”" in code.message and "20805" in code.message
     assert not [f for f in misprinted.facts() if f.code == "21005"]
+
+
+def test_a_three_public_item_below_its_basic_row_is_a_problem(tmp_path: Path) -> None:
+    text = SEED.read_text(encoding="utf-8")
+    for old, new in (("合计 2.28 2.28", "合计 2.18 2.18"), ("\n公务接待费 0.14 0.14", "\n公务接待费 0.04 0.04")):
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    store = _ingest_text(tmp_path, text)
+    [problem] = [f for f in store.findings() if f.check == "cross_table" and not f.ok]
+    assert "公务接待费" in problem.message and "0.04" in problem.message and "0.14" in problem.message
