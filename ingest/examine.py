@@ -1,6 +1,7 @@
 """The prose read as an examiner reads it: stated rates and shares recomputed from the
-stated figures, one subject stated twice with two figures, a completion rate against a
-zero budget, a stated total of listed items. Each problem quotes both places.
+stated figures, a change against the wrong year, one subject stated twice with two figures, a
+stated total of listed items (the prose against the tables is in ingest.crosscheck).
+Each problem quotes both places.
 
 A rate printed with d decimals is right when the figures give it to within one unit of
 its last decimal (the figures themselves are rounded); nothing is reported when the
@@ -14,14 +15,11 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 from ingest.audit import in_yuan
-from ingest.model import MONEY_UNITS as MONEY
+from ingest.crosscheck import GENERIC, check_against_tables, cite, where
 from ingest.model import Fact, Finding
-from ingest.schemas import classify_table
 
 RISE, FALL = ("比上年增加",), ("比上年减少",)
 RATE_UP, RATE_DOWN = ("增长率",), ("下降率",)
-# subjects too general to be one figure: "预算安排 X万元" is said of every project
-GENERIC = re.compile(r"^(预算安排|预算|金额|支出|收入|资金|涉及.*金额|其中|合计|小计|总计|安排|预算数)$")
 ITEM = re.compile(r"^\s*([（(][一二三四五六七八九十\d]+[)）]|\d+[、.．]|[一二三四五六七八九十]+、)")
 ITEMS_STATED = re.compile(r"项目\s*(\d+)\s*个[，,]?\s*涉及(?:预算)?(?:金额|资金)?(?:合计)?\s*([\d,]+(?:\.\d+)?)\s*万元"
                           r"|(\d+)\s*个项目[^。；]{0,20}?(?:涉及|合计|共计)[^。；\d]{0,12}([\d,]+(?:\.\d+)?)\s*万元")
@@ -29,25 +27,13 @@ PROJECT_ITEM = re.compile(r"^\s*[（(][一二三四五六七八九十\d]+[)）]\
 AGAINST_YEAR = re.compile(r"(?:与|同)(20\d\d)年度?(?:相比|同期)"
                           r"|(?:比|较)(20\d\d)年度?[^，。；]{0,6}?(?:增加|减少|增长|下降|持平)")
 CHANGES = RISE + FALL + RATE_UP + RATE_DOWN
-COMPLETION = re.compile(r"完成(年初)?预算(数)?的")
 
 
 def examine_prose(doc_id: str, facts: list[Fact], year: int | None = None) -> list[Finding]:
     prose = [f for f in facts if f.table == "正文"]
     tables = [f for f in facts if f.table != "正文"]
     return (_growth(doc_id, prose) + _base_year(doc_id, prose, year) + _shares(doc_id, prose, tables)
-            + _twice(doc_id, prose)
-            + _completion_against_zero(doc_id, prose, tables) + _listed_items(doc_id, prose)
-            + _against_named_rows(doc_id, prose, tables))
-
-
-def _cite(f: Fact, around: str = "") -> str:
-    """The page and the quoted sentence; a long sentence cut around the words that matter."""
-    text = re.sub(r"\s+", "", f.quote)
-    at = text.find(around) if around else -1
-    if at > 20:
-        return f"第{f.page}页「…{text[at - 20:at + len(around) + 30]}」"
-    return f"第{f.page}页「{text[:70]}」"
+            + _twice(doc_id, prose) + _listed_items(doc_id, prose) + check_against_tables(doc_id, prose, tables))
 
 
 def _fits(stated: Decimal, value: Decimal) -> bool:
@@ -88,8 +74,8 @@ def _growth(doc_id: str, prose: list[Fact]) -> list[Finding]:
         why = "，恰为变动额除以本年数：增幅应以上年数为基数" if wrong_base else ""
         out.append(Finding(
             doc_id, "prose", False,
-            f"正文写「{rate.row}」{rate.column[:2]} {rate.value}%（{_cite(rate, str(rate.value))}），而按所述本年 "
-            f"{amount.value}{amount.unit}（{_cite(amount)}）与变动 {change.value}{change.unit} 计算，"
+            f"正文写「{rate.row}」{rate.column[:2]} {rate.value}%（{cite(rate, str(rate.value))}），而按所述本年 "
+            f"{amount.value}{amount.unit}（{cite(amount)}）与变动 {change.value}{change.unit} 计算，"
             f"上年为 {base}{amount.unit}，{rate.column[:2]}应为 {computed.quantize(Decimal('0.01'))}%{why}",
             rate.page, "正文"))
     return out
@@ -112,7 +98,7 @@ def _base_year(doc_id: str, prose: list[Fact], year: int | None) -> list[Finding
             seen.add(f.quote)
             out.append(Finding(
                 doc_id, "prose", False,
-                f"正文「{f.row}」的增减以 {base} 年为基数（{_cite(f, m.group(0))}），而本文件是 {year} 年的，"
+                f"正文「{f.row}」的增减以 {base} 年为基数（{cite(f, m.group(0))}），而本文件是 {year} 年的，"
                 f"上年应为 {year - 1} 年", f.page, "正文"))
     return out
 
@@ -163,15 +149,11 @@ def _shares(doc_id: str, prose: list[Fact], tables: list[Fact]) -> list[Finding]
             computed = (part_yuan / whole_yuan * 100).quantize(Decimal("0.01"))
             out.append(Finding(
                 doc_id, "prose", False,
-                f"正文写「{share.row}」{part.value}{part.unit} 占 {share.value}%（{_cite(share, str(share.value))}），"
-                f"而按 {whole_fact.row} {whole_fact.value}{whole_fact.unit}（{_where(whole_fact)}）"
+                f"正文写「{share.row}」{part.value}{part.unit} 占 {share.value}%（{cite(share, str(share.value))}），"
+                f"而按 {whole_fact.row} {whole_fact.value}{whole_fact.unit}（{where(whole_fact)}）"
                 f"计算应为 {computed}%",
                 share.page, "正文"))
     return out
-
-
-def _where(f: Fact) -> str:
-    return _cite(f) if f.table == "正文" else f"{f.table}，第{f.page}页"
 
 
 def _whole_by_name(name: str, amounts: list[Fact]) -> Fact | None:
@@ -199,39 +181,9 @@ def _twice(doc_id: str, prose: list[Fact]) -> list[Finding]:
             continue  # two items of a list (（二）项目名称…, （三）…) may share a name
         out.append(Finding(
             doc_id, "prose", False,
-            f"正文同一部分两次说明「{row}」而金额不同：{a.value}{unit}（{_cite(a)}）与 {b.value}{unit}（{_cite(b)}）",
+            f"正文同一部分两次说明「{row}」而金额不同：{a.value}{unit}（{cite(a)}）与 {b.value}{unit}（{cite(b)}）",
             b.page, "正文"))
     return out
-
-
-def _completion_against_zero(doc_id: str, prose: list[Fact], tables: list[Fact]) -> list[Finding]:
-    """"完成预算的X%" of an item whose 年初预算 is nil: a rate of nothing."""
-    budgets: dict[str, Fact] = {}
-    for f in tables:
-        if f.column in ("预算数", "年初预算数") and f.unit != "%":
-            budgets.setdefault(_item_key(f.row), f)
-    out: list[Finding] = []
-    for i, rate in enumerate(prose):
-        if rate.unit != "%" or not COMPLETION.search(rate.row):
-            continue
-        subject = next((f for f in reversed(prose[:i]) if f.quote == rate.quote and f.column == "决算数"), None)
-        if subject is None:
-            continue
-        own = next((f for f in reversed(prose[:i]) if f.quote == rate.quote and f.row == subject.row
-                    and f.column == "年初预算数"), None)
-        budget = own or budgets.get(_item_key(subject.row))
-        if budget is None or budget.value != 0:
-            continue
-        out.append(Finding(
-            doc_id, "prose", False,
-            f"正文写「{subject.row}」完成预算的 {rate.value}%（{_cite(rate)}），而其年初预算为 0"
-            f"（{_where(budget)}）：对零预算无完成率可言",
-            rate.page, "正文"))
-    return out
-
-
-def _item_key(name: str) -> str:
-    return re.sub(r"[“”\"（）()]|维护|支出|财政拨款", "", name)
 
 
 def _listed_items(doc_id: str, prose: list[Fact]) -> list[Finding]:
@@ -254,61 +206,6 @@ def _listed_items(doc_id: str, prose: list[Fact]) -> list[Finding]:
                 where = "、".join(f"{i.value}万元（第{i.page}页）" for i in items.values())
                 out.append(Finding(
                     doc_id, "prose", False,
-                    f"正文说 {count} 个项目涉及 {total}万元（{_cite(f)}），而所列 {count} 个项目合计 {listed}万元："
+                    f"正文说 {count} 个项目涉及 {total}万元（{cite(f)}），而所列 {count} 个项目合计 {listed}万元："
                     f"{where}", f.page, "正文"))
     return out
-
-
-def _as_printed(f: Fact, unit: str, places: int) -> Decimal | None:
-    """A figure converted to another money unit and rounded as that unit prints it."""
-    y = in_yuan(f)
-    if y is None or unit not in MONEY:
-        return None
-    return (y / MONEY[unit]).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-
-
-def _against_named_rows(doc_id: str, prose: list[Fact], tables: list[Fact]) -> list[Finding]:
-    """A prose amount of a subject the tables have a row for, equal to no table figure in any
-    unit (rounded as the prose prints it): the prose and the table disagree. A one-cent gap
-    is left to the audit's own slip check."""
-    rows: dict[str, list[Fact]] = defaultdict(list)
-    for f in tables:
-        if f.unit in MONEY:
-            rows[_name_key(f.row)].append(f)
-    out: list[Finding] = []
-    for f in prose:
-        if f.column != "金额" or f.unit not in MONEY or not f.value or len(f.row) < 4 or GENERIC.match(f.row):
-            continue
-        exponent = f.value.as_tuple().exponent
-        places = max(-exponent, 0) if isinstance(exponent, int) else 2
-        named = rows.get(_name_key(f.row))
-        pool = tables
-        if not named:  # "财政拨款收入支出总计": the 总计 of the table that subject names
-            named = pool = _total_of_named_table(f.row, tables)
-            if not named:
-                continue
-        printed = [(_as_printed(t, f.unit, places), t) for t in pool if t.unit in MONEY]
-        if any(v == f.value for v, _ in printed):
-            continue
-        cent = Decimal(1).scaleb(-places)
-        if any(v is not None and abs(v - f.value) <= cent for v, _ in printed):
-            continue
-        near = min(named, key=lambda t: abs((_as_printed(t, f.unit, places) or Decimal(0)) - f.value))
-        out.append(Finding(
-            doc_id, "prose", False,
-            f"正文写「{f.row}」{f.value}{f.unit}（{_cite(f)}），与表格各数均不符；"
-            f"{near.table}「{near.row}」{near.column} 为 {near.value}{near.unit}（第{near.page}页）",
-            f.page, "正文"))
-    return out
-
-
-def _name_key(name: str) -> str:
-    return re.sub(r"[“”\"（）()\s]|^[一二三四五六七八九十\d]+[、.．]", "", name)
-
-
-def _total_of_named_table(subject: str, tables: list[Fact]) -> list[Fact]:
-    m = re.search(r"(总计|合计)$", subject)
-    tt = classify_table(subject[: m.start()] + "表") if m else None
-    if m is None or tt is None or not tt.two_sided:  # only a 收支 table's total is a whole document's
-        return []
-    return [t for t in tables if t.table_type == tt.name and t.unit in MONEY and t.row.endswith(m.group(1))]
