@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("audit", help="the consistency findings")
     p.add_argument("doc", nargs="?")
     p.add_argument("--json", action="store_true")
+    p = sub.add_parser("documents", help="the documents: identity decided, files, tables expected and found")
+    p.add_argument("--json", action="store_true")
     p = sub.add_parser("serve", help="the web chat and the API")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
@@ -98,6 +100,10 @@ def _print_result(out: Any, store: Any, r: Any) -> None:
         out.print(f"✓ {r.path}: {r.title} [{r.doc_id}] {r.tables} tables ({types}), "
                   f"{r.facts} facts, {r.chunks} chunks, {r.findings} audit findings "
                   f"({r.problems} problems), {r.seconds:.1f}s")
+        out.print(f"    身份：{r.identity}")
+        out.print(f"    表格：{r.catalogue}")
+        if r.replaced:
+            out.print(f"    替换：{'、'.join(r.replaced)}（同一单位、年度、类型和范围的旧版本）")
         for f in store.findings(r.doc_id):
             if not f.ok:
                 out.print(f"    !! [{f.check}] {f.message}")
@@ -176,6 +182,23 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest import open_store
+
+    store = open_store(settings, vectors=False)
+    for d in store.documents():
+        notes = {f.check: f.message for f in store.findings(d.doc_id) if f.ok and (
+            f.check == "identity" or f.check == "catalogue" and f.message.startswith("应有"))}
+        if args.json:
+            print(json.dumps({"doc_id": d.doc_id, "title": d.title, "unit": d.unit, "year": d.year,
+                              "kind": d.kind, "files": store.files(d.doc_id), **notes}, ensure_ascii=False))
+            continue
+        print(f"{d.doc_id} {d.title}（{'; '.join(store.files(d.doc_id))}）")
+        for message in notes.values():
+            print(f"    {message}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -186,7 +209,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "eval": cmd_eval, "facts": cmd_facts,
-            "audit": cmd_audit, "serve": cmd_serve}
+            "audit": cmd_audit, "documents": cmd_documents, "serve": cmd_serve}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -54,13 +54,14 @@ def _cross_table(doc_id: str, facts: list[Fact]) -> list[Finding]:
                 agreed += 1
                 continue
             ya, yb = in_yuan(fa), in_yuan(fb)
-            hint = ""
-            if by_row and ya is not None and yb is not None and ya > yb:
-                hint = "；前者含项目支出，若差额来自项目支出则属口径不同，请核对"
+            # the 三公 table covers all 一般公共预算 funds, the 基本支出 table its basic part only:
+            # more in the former is a difference of scope (a note), less is a contradiction
+            scope = by_row and ya is not None and yb is not None and ya > yb
             findings.append(Finding(
-                doc_id, "cross_table", False,
+                doc_id, "cross_table", scope,
                 f"{fa.table}「{fa.row}」{fa.column} {fa.value}{fa.unit}（第{fa.page}页）与 "
-                f"{fb.table}「{fb.row}」{fb.column} {fb.value}{fb.unit}（第{fb.page}页）不一致{hint}",
+                f"{fb.table}「{fb.row}」{fb.column} {fb.value}{fb.unit}（第{fb.page}页）"
+                + ("口径不同：前者含项目支出，后者仅基本支出" if scope else "不一致"),
                 fa.page, fa.table))
     if agreed:
         findings.append(Finding(doc_id, "cross_table", True, f"{agreed} 个跨表数字一致"))

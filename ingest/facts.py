@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 
 from ingest.model import Fact, Finding, Table
-from ingest.schemas import MEASURES, Column, detect_columns, squash
+from ingest.schemas import MEASURES, Column, detect_columns, measure, squash
 from ingest.solve import solve
 from ingest.tables import RawRow, RawTable
 
@@ -190,30 +190,51 @@ def column_name(columns: tuple[Column, ...], path: tuple[str, ...]) -> str:
             if len(word) >= 3 and word in level and not any(m in level for m in MEASURES):
                 return name
         if level not in GENERIC_LEVELS and not SECTION_LEVEL.fullmatch(level):
-            return level
+            return measure(level) or level
     return columns[0].name if columns else (norm[-1] if norm else "合计")
+
+
+def column_names(columns: tuple[Column, ...], paths: list[tuple[str, ...]]) -> dict[tuple[str, ...], str]:
+    """Each header path's column name; where two paths would share one (基本支出 under both
+    年初预算数 and 决算数), each keeps the measure its path prints: "基本支出（决算数）"."""
+    names = {p: column_name(columns, p) for p in dict.fromkeys(paths)}
+    shared: dict[str, list[tuple[str, ...]]] = {}
+    for p, name in names.items():
+        shared.setdefault(name, []).append(p)
+    for name, group in shared.items():
+        if len(group) < 2:
+            continue
+        for p in group:
+            named = [m for level in p if (m := measure(level))]
+            if named and named[0] != name:
+                names[p] = f"{name}（{named[0]}）"
+    return names
 
 
 def transposed_item(path: tuple[str, ...]) -> tuple[str, str]:
     """(row, column) of a one-row table's header path: the item, and the measure if named."""
-    measure = ""
+    wanted = ""
     items: list[str] = []
     for level in path:
+        named = measure(level)
+        if named:
+            wanted = wanted or named
+            continue
         for m in MEASURES:
             if level.endswith(m):
-                measure = measure or m
+                wanted = wanted or m
                 level = level[: -len(m)]
                 break
         if level:
             items.append(level)
     if not items:
-        return "合计", measure or "合计"
+        return "合计", wanted or "合计"
     leaf = items[-1]
     if leaf == "小计" and len(items) > 1:
         leaf = items[-2]
     elif leaf in CAR_PARTS:  # in a 三公 table 购置费/运行费 are the official cars'
         leaf = "公务用车" + leaf
-    return leaf, measure or "合计"
+    return leaf, wanted or "合计"
 
 
 def placed_facts(doc_id: str, raw: RawTable, names: dict[str, str]) -> tuple[Table, list[Fact], list[Finding]]:
@@ -229,10 +250,11 @@ def placed_facts(doc_id: str, raw: RawTable, names: dict[str, str]) -> tuple[Tab
         rows = [r for r in raw.rows if r.side == side]
         schema = tt.left_columns if tt.two_sided and side == "收入" else tt.columns
         values: list[dict[str, Decimal]] = []
+        headers = column_names(schema, [p for r in rows for p in (*r.columns, *(r.placed or {}))])
         for r in rows:
             cells: dict[str, Decimal] = {}
             for path, v in (r.placed or {}).items():
-                cells.setdefault(column_name(schema, path), v)
+                cells.setdefault(headers[path], v)
             if not cells and r.columns and r.label and not raw.transposed:
                 cells[column_name(schema, r.columns[0])] = Decimal(0)  # a labelled blank row is nil
             values.append(cells)
@@ -253,10 +275,45 @@ def placed_facts(doc_id: str, raw: RawTable, names: dict[str, str]) -> tuple[Tab
                 columns += [col] if col not in columns else []
         if not raw.transposed:
             findings += _placed_totals(doc_id, label, rows, values, tt.row_sums, raw.page, side, raw.unit)
+            findings += _column_sums(doc_id, label, rows, values, schema, raw.unit)
     table = Table(doc_id, raw.number, raw.title, raw.unit, raw.page, tuple(columns), tt.name, raw.empty)
     if raw.empty:
         findings.append(Finding(doc_id, "parse", True, f"{label} 为空表", raw.page, label))
     return table, facts, findings
+
+
+def _column_sums(doc_id: str, label: str, rows: list[RawRow], values: list[dict[str, Decimal]],
+                 schema: tuple[Column, ...], unit: str) -> list[Finding]:
+    """Within each row, a total column against its parts (合计 = 基本支出 + 项目支出,
+    基本支出合计 = 人员经费 + 公用经费), where the table prints the total and every part."""
+    printed = {c for v in values for c in v}
+    if printed - {c.name for c in schema}:
+        return []  # a column the template lacks (单位预留机动经费) may be a part too
+    findings: list[Finding] = []
+    for col in schema:
+        if col.name not in printed or not col.parts or not set(col.parts) <= printed:
+            continue
+        slack = _slack(unit, values) * len(col.parts)
+        for r, v in zip(rows, values, strict=True):
+            if col.name not in v or not any(p in v for p in col.parts):
+                continue
+            parts = sum((v.get(p, Decimal(0)) for p in col.parts), Decimal(0))
+            if abs(parts - v[col.name]) > slack:
+                name = row_name(r.label) or r.code or ""
+                findings.append(Finding(doc_id, "totals", False,
+                                        f"{label}「{name}」{col.name} {v[col.name]}{unit} 不等于 "
+                                        f"{'+'.join(col.parts)} 之和 {parts}{unit}（第{r.page}页）。"
+                                        f"原文：{r.quote[:60]}",
+                                        r.page, label))
+    return findings
+
+
+def _slack(unit: str, values: list[dict[str, Decimal]]) -> Decimal:
+    """Half the last printed digit: what rounding a part can move it."""
+    if unit in ("万元", "亿元"):
+        return Decimal("0.005")
+    whole = all(v == v.to_integral_value() for row in values for v in row.values())
+    return Decimal("0.5") if unit == "元" and whole else Decimal(0)
 
 
 def _placed_totals(doc_id: str, label: str, rows: list[RawRow], values: list[dict[str, Decimal]],
@@ -274,7 +331,9 @@ def _placed_totals(doc_id: str, label: str, rows: list[RawRow], values: list[dic
               if rows[p].code or (coded and any(rows[k].code for k in kids))
               or row_name(rows[p].label) in dict(row_sums)]
     bad = rounding = 0
-    slack = Decimal("0.005") if unit in ("万元", "亿元") else Decimal(0)
+    # a part rounded to its last printed digit is off by half of it at most: 0.005 in a 万元 table,
+    # half a yuan in a 元 table a spreadsheet rounded to whole yuan (so two parts may differ by 1 元)
+    slack = _slack(unit, values)
     for parent, kids in groups:
         cols = set(values[parent]) | {c for k in kids for c in values[k]}
         for col in sorted(cols):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from ingest.catalogue import contents_pages, contents_titles, is_listed
 from ingest.layout import Geometry, Line
 from ingest.model import Page
 from ingest.rows import Bin, page_rows
@@ -24,6 +25,8 @@ NUMBERED_TITLE = re.compile(
     r"^(?:(?:公开|附)?\s*(?:表\s*)?(\d{1,2}(?:[-－]\d{1,2})?)\s*表?|表\s*(\d{1,2}))\s*[:：、.．]?\s*(.*)$")
 TITLE_END = re.compile(r"表(（[^）]{1,10}）|\([^)]{1,10}\))?$")
 HEADER_WORDS = re.compile(r"^(项目|科目|功能分类|经济分类|收入|支出)|(合计|金额|预算数|决算数)$")
+ORDINAL_START = re.compile(r"^[一二三四五六七八九十]+[、.．]")
+PROSE_START = re.compile(r"^(详见|见|参见|根据|按照|其中|注|说明)")
 CODE_TOKEN = re.compile(r"^\d{2,7}$")
 
 
@@ -34,7 +37,7 @@ def is_pdf(pages: list[Page]) -> bool:
 def find_grid_tables(pages: list[Page]) -> tuple[list[RawTable], list[tuple[int, str]]]:
     """The tables of a PDF's pages and the lines outside them (the prose)."""
     stream = [(p, ln) for p in pages if p.geometry is not None for ln in p.geometry.lines]
-    titles = _titles(stream)
+    titles = _titles(stream, Listed(pages))
     tables: list[RawTable] = []
     prose: list[tuple[int, str]] = []
     i = 0
@@ -55,12 +58,32 @@ def find_grid_tables(pages: list[Page]) -> tuple[list[RawTable], list[tuple[int,
     return tables, prose
 
 
-def _titles(stream: list[tuple[Page, Line]]) -> list[tuple[int, int, str, str, str]]:
+class Listed:
+    """What the document's contents promise: a title it lists, or a table type it lists and
+    that has not been found yet, starts a table even with no 单位 line or known header below."""
+
+    def __init__(self, pages: list[Page]) -> None:
+        entries = contents_titles(pages)
+        self.titles = {t for _, t in entries}
+        self.types = {tt.name for _, t in entries if (tt := classify_table(t)) is not None}
+        self.contents = contents_pages(pages)
+        self.found: set[str] = set()
+
+    def promised(self, title: str) -> bool:
+        tt = classify_table(title)
+        if tt is None or PROSE_START.match(title) or re.search(r"[，。；,;]", title) or len(title) > 60:
+            return False  # a sentence wrapped onto a title's words is prose
+        return is_listed(title, self.titles) or (tt.name in self.types and tt.name not in self.found)
+
+
+def _titles(stream: list[tuple[Page, Line]], listed: Listed) -> list[tuple[int, int, str, str, str]]:
     """(first line, line after the title, number, title, unit printed beside the title) of
     each table: a line naming a standard table and followed closely by a 单位 line or its
-    header, or numbered 表N / 公开N表."""
+    header, or numbered 表N / 公开N表, or one the contents page lists."""
     out: list[tuple[int, int, str, str, str]] = []
     for i, (page, line) in enumerate(stream):
+        if page.number in listed.contents:
+            continue
         text = squash(line.text)
         if not text or len(text) > 60 or text.endswith(("。", "；")) or "……" in text or "..." in text:
             continue
@@ -80,19 +103,30 @@ def _titles(stream: list[tuple[Page, Line]]) -> list[tuple[int, int, str, str, s
         k = 0  # a title wrapped over lines: "…会议费、培训费" + "支出预算表"
         while not TITLE_END.search(title) and k < len(nxt) and len(nxt[k]) < 30 \
                 and not UNIT_MARK.search(nxt[k]) and "部门：" not in nxt[k] \
-                and not NUMBERED_TITLE.match(nxt[k]) and not re.search(r"\d\.\d", nxt[k]):
+                and not NUMBERED_TITLE.match(nxt[k]) and not re.search(r"\d\.\d", nxt[k]) \
+                and not _own_title(nxt[k]):
             title += nxt[k]
             k += 1
         if not TITLE_END.search(title) or classify_table(title) is None:
             continue
         if not unit_here and not any(UNIT_MARK.search(t) or t.startswith(("编制", "部门：", "单位名称", "预算单位"))
-                                     or HEADER_WORDS.search(t) for t in nxt[k:k + 3]):
+                                     or HEADER_WORDS.search(t) for t in nxt[k:k + 3]) and not listed.promised(title):
             continue
         if out and out[-1][1] > i:
             continue
+        tt = classify_table(title)
+        if tt is not None:
+            listed.found.add(tt.name)
         unit = unit_here.group(1) if unit_here else ""
         out.append((i, i + 1 + k, number, re.sub(r"^\d{4}年(度)?", "", title), unit))
     return out
+
+
+def _own_title(text: str) -> bool:
+    """A line that is a table's title by itself ("三、2017年度…支出预算总表") starts a table;
+    it does not finish the line above it."""
+    numbered = ORDINAL_START.match(text) or re.match(r"^20\d\d年", text)
+    return bool(numbered and TITLE_END.search(text)) and classify_table(text) is not None
 
 
 def _table_end(stream: list[tuple[Page, Line]], start: int, titles: list[tuple[int, int, str, str, str]]) -> int:
@@ -129,7 +163,8 @@ def _is_data(line: Line) -> bool:
     cells = line.cells
     if any(c.is_number and ("." in c.text or "," in c.text) for c in cells):
         return True
-    if len(cells) >= 2 and bool(CODE_TOKEN.match(cells[0].text)) and not cells[1].is_number:
+    if len(cells) >= 2 and bool(CODE_TOKEN.match(cells[0].text)) and not cells[1].is_number \
+            and not (re.fullmatch(r"20\d\d", cells[0].text) and cells[1].text.startswith("年")):  # "2017 年…表"
         return True
     # a line of codes alone ("301 302": each half's 类, printed above its name)
     return all(re.fullmatch(r"\d{1,7}", c.text) for c in cells) and any(len(c.text) >= 3 for c in cells)

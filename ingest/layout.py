@@ -112,7 +112,28 @@ def _line(words: list[dict[str, Any]], geo: Geometry) -> Line:
                              prev.text + sep + cell.text)
         else:
             cells.append(cell)
+    cells = _inline_numbers(cells)
     return Line(min(c.top for c in cells), max(c.bottom for c in cells), tuple(cells))
+
+
+def _inline_numbers(cells: list[Cell]) -> list[Cell]:
+    """A short integer set between two words of text ("空调机（总预算 20 万以下）") is part of
+    the text, not a figure column."""
+    out: list[Cell] = []
+    i = 0
+    while i < len(cells):
+        c = cells[i]
+        if out and i + 1 < len(cells) and re.fullmatch(r"\d{1,2}", c.text) \
+                and not out[-1].is_number and not cells[i + 1].is_number:
+            a, b = out[-1], cells[i + 1]
+            size = max(a.bottom - a.top, b.bottom - b.top)
+            if c.x0 - a.x1 < 0.9 * size and b.x0 - c.x1 < 0.9 * size:
+                out[-1] = Cell(a.x0, b.x1, min(a.top, b.top), max(a.bottom, b.bottom), f"{a.text}{c.text}{b.text}")
+                i += 2
+                continue
+        out.append(c)
+        i += 1
+    return out
 
 
 def _touch(a: Cell, b: Cell, geo: Geometry) -> bool:

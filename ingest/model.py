@@ -84,7 +84,7 @@ class Finding:
     """One audit result: parts against totals, a figure across tables, prose against tables."""
 
     doc_id: str
-    check: str  # totals | cross_table | prose | parse
+    check: str  # totals | cross_table | prose | parse | code | catalogue | identity (a note)
     ok: bool
     message: str
     page: int | None = None

@@ -10,15 +10,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ingest.audit import audit_document
+from ingest.catalogue import check_catalogue, contents_entries, list_message, listed_entries
 from ingest.chunks import prose_chunks, row_chunks
 from ingest.clean import clean_pages
+from ingest.codes import repair_codes
 from ingest.errors import IngestError, NotADisclosure
+from ingest.examine import examine_prose
 from ingest.facts import code_names, placed_facts, table_facts, zero_funds
 from ingest.grid import find_grid_tables, is_pdf
 from ingest.identify import Identity, identify, unit_key
 from ingest.model import Chunk, Document, Fact, Finding, Page, Table, content_id
 from ingest.prose import paragraphs, prose_facts
 from ingest.read import file_sha256, read_pages
+from ingest.schemas import squash
 from ingest.store import Store
 from ingest.tables import find_tables
 
@@ -39,6 +43,10 @@ class FileResult:
     seconds: float = 0.0
     error: str = ""
     unchanged: bool = False
+    identity: str = ""  # what was decided: unit, year, kind, scope and where it was read
+    replaced: list[str] = field(default_factory=list)  # earlier files of this document it replaces
+    catalogue: str = ""  # expected tables found, empty and missing
+    missing: int = 0
 
 
 def expand(paths: list[Path]) -> list[Path]:
@@ -64,6 +72,10 @@ class Prepared:
     chunks: list[Chunk]
     findings: list[Finding]
     absorb: tuple[str, ...]
+    identity: str = ""  # what was decided, for the report
+    replaced: list[str] = field(default_factory=list)
+    catalogue: str = ""
+    missing: int = 0
 
 
 OnPage = Callable[[int, int], None]
@@ -120,11 +132,14 @@ def _describe(p: Prepared, result: FileResult) -> None:
     result.facts, result.chunks = len(p.facts), len(p.chunks)
     result.findings = len(p.findings)
     result.problems = sum(1 for f in p.findings if not f.ok)
+    result.identity, result.replaced = p.identity, p.replaced
+    result.catalogue, result.missing = p.catalogue, p.missing
 
 
 def prepare(path: Path, sha: str, store: Store, on_page: OnPage | None = None) -> Prepared:
     """Read and parse a file, and merge it with the document it belongs to (the store is
     only read)."""
+    result = FileResult(path.name)  # what the report says besides the counts
     pages = clean_pages(read_pages(path, on_page))
     ident = identify(pages, path.name)
     raw_tables, prose_lines = find_grid_tables(pages) if is_pdf(pages) else find_tables(pages)
@@ -136,8 +151,9 @@ def prepare(path: Path, sha: str, store: Store, on_page: OnPage | None = None) -
     if not raw_tables and not pfacts:
         raise NotADisclosure(f"{path.name}: no budget table or budget figure found; "
                              "is it a 预算/决算 disclosure?")
+    code_findings = [f for raw in raw_tables for f in repair_codes(doc_id, raw)]
     zero, names = zero_funds(raw_tables), code_names(raw_tables)
-    tables, facts, findings = [], [], []
+    tables, facts, findings = [], [], list(code_findings)
     for raw in raw_tables:
         if any(r.placed is not None for r in raw.rows) or (raw.empty and is_pdf(pages)):
             table, table_facts_, table_findings = placed_facts(doc_id, raw, names)
@@ -156,6 +172,7 @@ def prepare(path: Path, sha: str, store: Store, on_page: OnPage | None = None) -
     for old_id in dict.fromkeys([doc_id, *adopt]):  # other files of this unit, year and kind: one document
         earlier = store.document(old_id)
         replaced = {path.name} | _same_tables(store.facts(old_id), labels)
+        result.replaced += [name for _, name in store.file_rows(old_id) if name in replaced]
         others = [f for f in store.file_rows(old_id) if f[1] not in replaced]  # a new version replaces its file
         if earlier is None or not others:
             continue
@@ -173,10 +190,41 @@ def prepare(path: Path, sha: str, store: Store, on_page: OnPage | None = None) -
             reach[source] = max(reach.get(source, 0), page or 0)
         doc = _merged(earlier, doc, ident, [name for _, name in others], sum(reach.values()))
         findings = [replace(f, doc_id=doc_id) for f in store.findings(old_id)
-                    if f.check in ("totals", "parse") and f.table not in labels] + findings
-    findings += audit_document(doc_id, facts)
+                    if f.check in ("totals", "parse", "code") and f.table not in labels] + findings
+    findings += audit_document(doc_id, facts) + examine_prose(doc_id, facts, doc.year)
+    statements = {t.table_type.name: squash(t.notes[0]) if t.notes else "空白表"
+                  for t in raw_tables if t.empty and t.table_type is not None}
+    findings += _catalogue(doc_id, ident, pages, tables, result, store, [doc_id, *adopt], statements)
+    scope = ident.scope or next((s for s in ("部门", "单位") if s in doc.title), "")
+    decided = Identity(doc.unit, doc.year, doc.kind, scope, doc.region, ident.evidence).describe()
+    findings.append(Finding(doc_id, "identity", True, decided))
     absorbed = tuple(i for i in adopt if i != doc_id and store.document(i) is not None)
-    return Prepared(doc, files, tables, facts, chunks, findings, absorbed)
+    return Prepared(doc, files, tables, facts, chunks, findings, absorbed,
+                    decided, result.replaced, result.catalogue, result.missing)
+
+
+def _catalogue(doc_id: str, ident: Identity, pages: list[Page], tables: list[Table],
+               result: FileResult, store: Store, adopt: list[str], statements: dict[str, str]) -> list[Finding]:
+    """The document's tables against its own contents page, or the one another file of the
+    document printed (a prose half lists the tables of its tables half), or the standard
+    catalogue."""
+    own = contents_entries(pages) or listed_entries([f.message for old in adopt for f in store.findings(old)
+                                                     if f.check == "catalogue" and f.ok])
+    if not tables:
+        listed = f"（目录列出 {len(own)} 张表，应在同一文件的另一部分）" if own else ""
+        result.catalogue = "本文件无表格" + listed
+        return [Finding(doc_id, "catalogue", True, list_message(own), own[0].page)] if own else []
+    cat = check_catalogue(ident.kind, own, [(t.table_type, t.empty) for t in tables])
+    result.catalogue, result.missing = cat.summary(), len(cat.missing)
+    findings = [Finding(doc_id, "catalogue", False,
+                        f"目录第{e.page}页列出的「{e.title}」未找到，也无空表说明" if e.page else
+                        f"标准目录中的「{e.title}」未找到，也无空表说明", e.page, None) for e in cat.missing]
+    findings += [Finding(doc_id, "catalogue", True, f"{name} 为空表：{statements.get(name, '空白表')[:60]}")
+                 for name in cat.empty]
+    findings.append(Finding(doc_id, "catalogue", True, cat.summary()))
+    if own:
+        findings.append(Finding(doc_id, "catalogue", True, list_message(own), own[0].page))
+    return findings
 
 
 def _same_tables(facts: list[Fact], labels: set[str]) -> set[str]:

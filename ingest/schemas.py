@@ -94,6 +94,15 @@ TABLE_TYPES: tuple[TableType, ...] = (
 
 # The measures a column can be: what a 预算 or 决算 table prints per item.
 MEASURES = ("年初预算数", "调整预算数", "全年预算数", "预算数", "决算数", "执行数")
+# How a header prints each measure (after a year or 本年 in front and 数/金额 at the end are cut).
+MEASURE_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("年初预算数", ("年初预算", "年初")),
+    ("调整预算数", ("调整预算", "预算调整", "调整")),
+    ("全年预算数", ("全年预算", "调整后预算", "全年")),
+    ("决算数", ("决算", "实际支出", "实际", "支出决算")),
+    ("执行数", ("执行", "预算执行")),
+    ("预算数", ("预算",)),
+)
 
 # Items printed as rows without codes; a row of only such a label is complete.
 KNOWN_LABELS = ("合计", "总计", "因公出国（境）费", "公务接待费", "公务用车购置及运行费",
@@ -103,6 +112,18 @@ KNOWN_LABELS = ("合计", "总计", "因公出国（境）费", "公务接待费
 def squash(text: str) -> str:
     """Text without white space: extracts space out CJK cells ("收 入 总 计")."""
     return re.sub(r"\s+", "", text)
+
+
+def measure(level: str) -> str | None:
+    """The measure a printed header names: "2024年决算数" → 决算数, "年初预算" → 年初预算数;
+    None for anything else, and for last year's figures (上年决算数 is not this year's 决算数)."""
+    text = squash(level).replace("（", "(").replace("）", ")")
+    if re.search(r"上年|去年|比上年|增减|%|率|占", text):
+        return None
+    text = re.sub(r"^20\d\d年度?", "", text)  # 本年/上年 stay printed: a table may print both
+    text = re.sub(r"(\(万?元\))?$", "", text)
+    text = re.sub(r"(数|金额|额)$", "", text)
+    return next((name for name, words in MEASURE_WORDS if text in words), None)
 
 
 def classify_table(title: str) -> TableType | None:

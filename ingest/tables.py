@@ -11,16 +11,19 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ingest.catalogue import contents_pages, contents_titles, is_listed
 from ingest.model import Page
 from ingest.schemas import KNOWN_LABELS, TableType, classify_table, squash
 
 TABLE_MARK = re.compile(r"^(?:表\s*(\d{1,2})|公开\s*(\d{1,2})\s*表)\s*[:：]?\s*(.*)$")
+BARE_NUMBER = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[)）])")
+HEADER_START = re.compile(r"^(项目|科目|功能分类|经济分类|收入|支出|单位名称|部门名称)")
 PART_MARK = re.compile(r"^第[一二三四五六七八九十]+部分")
 UNIT_MARK = re.compile(r"单位\s*[:：]\s*(万元|亿元|元)")
 AMOUNT = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{1,2}$|^-?\d{1,3}(?:,\d{3})+$")
 CODE = re.compile(r"^(\d{3})(?:\s?(\d{2}))?(?:\s?(\d{2}))?(?=\s|$|[^\d.,%])")
 NOTE = re.compile(r"^(备注|注|说明)\s*[:：]")
-EMPTY_NOTE = re.compile(r"空表|本表无数据|无数据|本年度无|没有使用")
+EMPTY_NOTE = re.compile(r"空表|本表无数据|无数据|本年度无|没有使用|本[部单][门位]无|无此项")
 
 
 @dataclass
@@ -79,22 +82,28 @@ def find_tables(pages: list[Page]) -> tuple[list[RawTable], list[tuple[int, str]
     prose: list[tuple[int, str]] = []
     current: RawTable | None = None
     lines_of: list[list[tuple[int, str]]] = []
+    contents = contents_pages(pages)
+    listed = {t for _, t in contents_titles(pages)}
     for page in pages:
         lines = page.text.split("\n")
         i = 0
         while i < len(lines):
             line = lines[i].strip()
             m = TABLE_MARK.match(line)
+            start: tuple[str, str, int] | None = None
             if m:
                 title, skip = _title_after(lines, i, m.group(3))
-                tt = classify_table(title)
-                if tt is not None:
-                    current = RawTable(number=f"表{m.group(1) or m.group(2)}", title=title,
-                                       table_type=tt, unit="", page=page.number)
-                    tables.append(current)
-                    lines_of.append([])
-                    i = skip
-                    continue
+                start = (f"表{m.group(1) or m.group(2)}", title, skip)
+            elif page.number not in contents:
+                start = _bare_title(lines, i, listed)
+            tt = classify_table(start[1]) if start else None
+            if start and tt is not None:
+                number, title, skip = start
+                current = RawTable(number=number, title=title, table_type=tt, unit="", page=page.number)
+                tables.append(current)
+                lines_of.append([])
+                i = skip
+                continue
             if current is not None and PART_MARK.match(line):
                 current = None
             if current is None:
@@ -105,6 +114,23 @@ def find_tables(pages: list[Page]) -> tuple[list[RawTable], list[tuple[int, str]
     for table, table_lines in zip(tables, lines_of, strict=True):
         _fill_table(table, table_lines)
     return tables, prose
+
+
+def _bare_title(lines: list[str], i: int, listed: set[str]) -> tuple[str, str, int] | None:
+    """A title with no 表N mark ("一、收支预算总表", "2024年部门收入预算总表"): a short line
+    ending in 表 that names a standard table, with its 单位 or 编制单位 line just below (or
+    listed on the contents page). Returns (number, title, next line)."""
+    text = squash(lines[i])
+    m = BARE_NUMBER.match(text)
+    title = text[m.end():] if m else text  # a number in words is not a 表N number
+    if not title.endswith("表") or len(title) > 60 or re.search(r"[，。；,;]", title) \
+            or classify_table(title) is None or re.match(r"^(详见|见|参见|根据|按照|其中)", title):
+        return None
+    below = [x.strip() for x in lines[i + 1:i + 8] if x.strip()][:3]
+    if not any(UNIT_MARK.search(x) or x.startswith(("编制单位", "编制部门")) or HEADER_START.match(squash(x))
+               for x in below) and not is_listed(title, listed):
+        return None
+    return "", re.sub(r"^20\d\d年度?", "", title), i + 1
 
 
 def _title_after(lines: list[str], i: int, rest: str) -> tuple[str, int]:

@@ -18,15 +18,15 @@ def _canvas(path: Path) -> Any:
     return canvas.Canvas(str(path))
 
 
-def draw_table_pdf(path: Path, rows: list[tuple[str, str, str, str]]) -> None:
-    """A one-page 部门支出总体情况表 of 测试县卫生局 (万元): the header, then `rows`
+def draw_table_pdf(path: Path, rows: list[tuple[str, str, str, str]], unit: str = "万元") -> None:
+    """A one-page 部门支出总体情况表 of 测试县卫生局 (in `unit`): the header, then `rows`
     (label, 合计, 基本支出, 项目支出), figures right-aligned in fixed columns."""
     c = _canvas(path)
     c.setFont("STSong-Light", 11)
     for y, text in ((800, "测试县卫生局2024年部门预算公开"), (770, "表3 部门支出总体情况表"),
                     (750, "编制单位：测试县卫生局")):
         c.drawString(50, y, text)
-    c.drawRightString(540, 750, "单位：万元")
+    c.drawRightString(540, 750, f"单位：{unit}")
     for i, (label, *cells) in enumerate([HEADER, *rows]):
         y = 720 - 20 * i
         c.drawString(50, y, label)

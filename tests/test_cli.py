@@ -29,3 +29,23 @@ def test_facts_and_audit_print_json(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["--data-dir", str(tmp_path), "audit", "--json"]) == 0
     assert any(not json.loads(x)["ok"] for x in capsys.readouterr().out.splitlines())
     assert main(["--data-dir", str(tmp_path), "facts", "nope.pdf"]) == 2
+
+
+def test_documents_shows_the_identity_decided_and_the_tables(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    ingest_paths([SEED], Store(tmp_path))
+    assert main(["--data-dir", str(tmp_path), "documents", "--json"]) == 0
+    [doc] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert doc["unit"] == "和静县社会保险中心" and doc["year"] == 2024 and doc["files"] == [SEED.name]
+    assert "单位预算" in doc["identity"] and "issuer" in doc["identity"]
+    assert doc["catalogue"].startswith("应有") and "缺 0" in doc["catalogue"]
+
+
+def test_ingest_prints_identity_and_tables(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BUDGETQA_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr("ingest.open_store", lambda settings, **kw: Store(tmp_path))
+    assert main(["ingest", str(SEED)]) == 0
+    out = capsys.readouterr().out
+    assert "身份：单位 和静县社会保险中心，年度 2024，单位预算" in out
+    assert "表格：应有 8 张表" in out and "缺 0" in out
