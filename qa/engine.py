@@ -375,7 +375,7 @@ class Engine:
         if len(links) < 2 or links[0].cover == 1:
             return []
         best = links[0]
-        tied = [x for x in links if x.key[:6] == best.key[:6] and x.name != best.name]
+        tied = [x for x in links if x.key[:3] == best.key[:3] and x.matched == best.matched and x.name != best.name]
         values = {calc.convert(x.fact.value, x.fact.unit, "元") for x in [best, *tied]}
         return [best.fact, *(x.fact for x in tied)] if tied and len(values) > 1 else []
 
