@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from dataclasses import dataclass, field, replace
@@ -318,7 +319,34 @@ class Engine:
 
     def operand(self, phrase: str, tf: list[Fact], pf: list[Fact]) -> Operand | None:
         f = self.find(phrase, tf, pf, "万元")
-        return operand(f) if f else None
+        if f is not None:
+            return operand(f)
+        parts = self._siblings(phrase, tf, pf)
+        if not parts:
+            return None
+        c = calc.total([operand(g) for g in parts])
+        said = " + ".join(f"{g.row} {calc.format_amount(g.value, g.unit)}" for g in parts)
+        return Operand(f"{phrase}（{said}）", c.result, c.unit, parts[0])
+
+    def _siblings(self, phrase: str, tf: list[Fact], pf: list[Fact]) -> list[Fact]:
+        """Rows of one table, side by side and under one parent, that the phrase names alike by
+        their first and last words (上级转移支付: 上级一般公共预算安排转移支付, 上级政府性基金
+        安排转移支付 …): the phrase names their category, whose figure is their sum."""
+        rivals = [f for f in self._rivals(phrase, tf, pf, None) if f.table != "正文"]
+        if len(rivals) < 2 or len({(f.table, f.column, f.unit) for f in rivals}) > 1:
+            return []
+        if len({(f.code or "")[:-2] for f in rivals}) > 1:
+            return []
+        names = [clean(f.row) for f in rivals]
+        head = os.path.commonprefix(names)
+        tail = os.path.commonprefix([n[::-1] for n in names])[::-1]
+        said = sound(clean(phrase))
+        if len(head) < 2 or len(tail) < 2 or sound(head[:2]) not in said or sound(tail[-2:]) not in said:
+            return []
+        table, column = rivals[0].table, rivals[0].column
+        return [f for f in tf if f.table == table and f.column == column and f.unit in calc.MONEY_UNITS
+                and clean(f.row).startswith(head) and clean(f.row).endswith(tail)
+                and len(clean(f.row)) > len(head + tail)]
 
     def _lookup(self, question: str, intent: Intent, subjects: list[str], tf: list[Fact],
                 pf: list[Fact], doc: Document, conv: Conversation) -> Reply:
@@ -327,6 +355,12 @@ class Engine:
         want = measure_asked(strip_scope(question, doc))
         plain = self.find(phrase, tf, pf, unit, question)
         rivals = self._rivals(phrase, tf, pf, unit) if plain is None and not want else []
+        parts = self._siblings(phrase, tf, pf) if rivals else []
+        if parts:  # a category said by the first and last words of its rows: their sum, with the parts
+            c = calc.total([operand(g) for g in parts])
+            conv.subjects.append(phrase)
+            conv.operands.append(Operand(phrase, c.result, c.unit))
+            return self.computed(question, c, doc, conv, intent, record=False)
         if rivals:  # two rows named equally well, with different figures: ask, do not guess
             names = tuple(dict.fromkeys(label(f) for f in rivals))
             return Reply(question, "您问的是哪一项？" + "；".join(names), "clarify", candidates=names)
@@ -375,7 +409,7 @@ class Engine:
         if len(links) < 2 or links[0].cover == 1:
             return []
         best = links[0]
-        tied = [x for x in links if x.key[:3] == best.key[:3] and x.matched == best.matched and x.name != best.name]
+        tied = [x for x in links if x.key[:4] == best.key[:4] and x.matched == best.matched and x.name != best.name]
         values = {calc.convert(x.fact.value, x.fact.unit, "元") for x in [best, *tied]}
         return [best.fact, *(x.fact for x in tied)] if tied and len(values) > 1 else []
 

@@ -98,8 +98,11 @@ def align(phrase: str, name: str) -> Alignment | None:
     exact = sum(1 for i, j in hits if phrase[i] == name[j])
     cuts = [k for k, g in enumerate(inner) if g]
     frame = len(cuts) == 1 and cuts[0] + 1 >= 2 and len(name_pos) - cuts[0] - 1 >= 2
-    return Alignment(frozenset(i for i, _ in hits), len(hits), exact, max(gaps), max(inner, default=0),
-                     _breaks([i for i, _ in hits]), frame)
+    positions = [i for i, _ in hits]
+    light = sum(1 for a, b in zip(positions, positions[1:], strict=False)
+                if b != a + 1 and not _asking().sub("", phrase[a + 1:b]))  # "行政运转保障经费的物业管理费"
+    return Alignment(frozenset(positions), len(hits), exact, max(gaps), max(inner, default=0),
+                     _breaks(positions) - light, frame)
 
 
 def _common_block(phrase: str, name: str) -> Alignment | None:
@@ -163,8 +166,9 @@ class Link:
 
     @property
     def key(self) -> tuple[float, ...]:
-        return (-len(self.unexplained), self.tail, self.run, self.matched * self.cover, self.cover, self.exact,
-                self.fact.table != "正文", -self.alias, self.column_fit, -self.priority)  # tables before prose
+        # explained, the head, one run, the whole name, how much of it; then tables before prose
+        return (-len(self.unexplained), self.tail, self.run, self.cover == 1, self.matched * self.cover, self.cover,
+                self.exact, self.fact.table != "正文", -self.alias, self.column_fit, -self.priority)
 
 
 @dataclass
@@ -313,7 +317,7 @@ def _link_group(phrase: str, g: Group, codes: set[str], slack: int) -> list[Link
         if g.total:  # "人员经费是多少": a column of the table's total row, said alone
             for column, cut in _column_cuts(phrase, g, name)[1:]:
                 said = clean(column or "")
-                out += _choose_columns(cut, g, frozenset(), len(said), 1.0, len(said), said, True, slack,
+                out += _choose_columns(cut, g, frozenset(), len(said), 1.0, 0, said, True, slack,
                                        column=column)
     return out
 
