@@ -168,7 +168,7 @@ class Link:
     def key(self) -> tuple[float, ...]:
         # explained, the head, one run, the whole name, how much of it; then tables before prose
         return (-len(self.unexplained), self.tail, self.run, self.cover == 1, self.matched * self.cover, self.cover,
-                self.exact, self.fact.table != "正文", -self.alias, self.column_fit, -self.priority)
+                self.fact.table != "正文", -self.alias, self.exact, self.column_fit, -self.priority)
 
 
 @dataclass
@@ -317,7 +317,7 @@ def _link_group(phrase: str, g: Group, codes: set[str], slack: int) -> list[Link
         if g.total:  # "人员经费是多少": a column of the table's total row, said alone
             for column, cut in _column_cuts(phrase, g, name)[1:]:
                 said = clean(column or "")
-                out += _choose_columns(cut, g, frozenset(), len(said), 1.0, 0, said, True, slack,
+                out += _choose_columns(cut, g, frozenset(), len(said), 1.0, len(said), said, True, slack,
                                        column=column)
     return out
 
