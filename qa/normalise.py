@@ -47,3 +47,9 @@ def normalise(question: str) -> str:
     text = re.sub(r"^[，。、；：！？]+", "", text)
     text = re.sub(r"[，。、；：！]+(?=[？]?$)", "", text)
     return text or question.strip()
+
+
+@cache
+def asking_words() -> re.Pattern[str]:
+    """The words of asking (qa/lexicon.toml), longest first."""
+    return re.compile("|".join(map(re.escape, sorted(lexicon()["asking"], key=len, reverse=True))))
