@@ -86,10 +86,10 @@ class Engine(Arithmetic):
         self._known = known_figures(facts)
         self.table_facts = [f for f in facts if f.table != "正文"]
         self.prose_facts = [f for f in facts if f.table == "正文"]
-        self._by_doc: dict[str, tuple[list[Fact], list[Fact]]] = {
-            d.doc_id: ([f for f in self.table_facts if f.doc_id == d.doc_id],
-                       [f for f in self.prose_facts if f.doc_id == d.doc_id])
-            for d in self.documents}
+        self._by_doc: dict[str, tuple[list[Fact], list[Fact]]] = {d.doc_id: ([], []) for d in self.documents}
+        for f in facts:  # one pass, not one scan of every fact per document
+            if f.doc_id in self._by_doc:
+                self._by_doc[f.doc_id][f.table == "正文"].append(f)
         self.columns = {f.column for f in self.table_facts}
         self.retriever = HybridRetriever(self.store.chunks(), self.vectors)
         self._links: dict[str, LinkIndex] = {}
