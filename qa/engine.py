@@ -14,6 +14,7 @@ from qa import calc
 from qa.arith import Arithmetic
 from qa.calc import CalculationError, Operand
 from qa.changes import last_year, stated_change
+from qa.choose import Chooser
 from qa.compose import (
     MEASURE_WORDS_RE,
     label,
@@ -62,21 +63,25 @@ def _why(exc: CalculationError) -> str:
 def open_engine(settings: Settings) -> Engine:
     """The engine over the configured store, with the optional LLM if BUDGETQA_LLM names one."""
     from ingest import open_store
+    from qa.choose import LLMChooser
     from qa.llm import LLMPolisher, chat_model_from_setting
 
     model = chat_model_from_setting(settings.llm)
     store = open_store(settings)
-    return Engine(store, store.vectors, LLMPolisher(model) if model is not None else None)
+    if model is None:
+        return Engine(store, store.vectors)
+    return Engine(store, store.vectors, LLMPolisher(model), LLMChooser(model))
 
 
 class Engine(Arithmetic):
     """Everything a question needs, loaded once: documents, facts, chunks, indexes."""
 
     def __init__(self, store: Store, vectors: VectorIndex | None = None,
-                 polisher: Polisher | None = None) -> None:
+                 polisher: Polisher | None = None, chooser: Chooser | None = None) -> None:
         self.store = store
         self.vectors = vectors
         self.polisher = polisher  # optional LLM rephrasing, figures guarded (qa.llm)
+        self.chooser = chooser  # optional LLM choosing a row where the engine abstains (qa.choose)
         self.reload()
 
     def reload(self) -> None:
@@ -204,6 +209,15 @@ class Engine(Arithmetic):
             return Reply(question, f"无法计算：{_why(exc)}", "not_found")
         return self._lookup(question, intent, subjects, tf, pf, doc, conv)
 
+    def _chosen(self, question: str, names: list[str], tf: list[Fact], pf: list[Fact]) -> tuple[str, Fact] | None:
+        """The row the optional chooser (an LLM) says the question means, among the document's own
+        names, found again like any phrase; None without a chooser or a grounded choice."""
+        if self.chooser is None or not names:
+            return None
+        picked = self.chooser.choose(question, list(dict.fromkeys(names)))
+        found = self.find(picked, tf, pf) if picked else None
+        return (picked, found) if picked and found is not None else None
+
     def _prior_document(self, doc: Document) -> Document | None:
         """The same unit's document of the year before, of the same kind, when it is ingested."""
         if doc.year is None:
@@ -243,7 +257,10 @@ class Engine(Arithmetic):
             return self.computed(question, c, doc, conv, intent, record=False)
         if rivals:  # two rows named equally well, with different figures: ask, do not guess
             names = tuple(dict.fromkeys(label(f) for f in rivals))
-            return Reply(question, "您问的是哪一项？" + "；".join(names), "clarify", candidates=names)
+            chosen = self._chosen(question, [f.row for f in rivals], tf, pf)
+            if chosen is None:
+                return Reply(question, "您问的是哪一项？" + "；".join(names), "clarify", candidates=names)
+            phrase, plain = chosen
         if plain is None and conv.subjects and conv.subjects[-1] not in phrase:
             # "换成元呢" / "年初预算呢": the last turn's subject, asked again another way
             again = self.find(conv.subjects[-1] + phrase, tf, pf, unit, question)
@@ -252,6 +269,12 @@ class Engine(Arithmetic):
         if want and plain is not None and MEASURE_WORDS_RE.sub("", clean(plain.row)) != clean(plain.row):
             want = ""  # "案件执行经费": the measure word is part of the row's name
         f = self._measured(phrase, want, tf, pf) if want else plain
+        if f is None and not want:
+            rows = [f.row for f in tf if not re.search(r"\d", f.row) and f.row not in ("合计", "总计")]
+            names = list(dict.fromkeys(self._nearest(subjects, doc, 8) + rows))
+            chosen = self._chosen(question, names[:80], tf, pf)
+            if chosen is not None:
+                phrase, f = chosen
         if f is None:
             return self.not_found(question, subjects, doc)
         missing = unexplained(phrase, f, doc.unit) if want else ""  # a linked row explains every word
@@ -319,8 +342,8 @@ class Engine(Arithmetic):
         return Reply(question, f"{doc.title}中没有找到「{what}」的数字，文件没有披露这一项。{hint}",
                      "not_found")
 
-    def _nearest(self, subjects: list[str], doc: Document) -> list[str]:
-        """Up to three row names of the document that share the most with the question (no figures)."""
+    def _nearest(self, subjects: list[str], doc: Document, count: int = 3) -> list[str]:
+        """Up to `count` row names of the document that share the most with the question (no figures)."""
         tf, _ = self.facts_of(doc.doc_id)
         words = [split_context(s)[1] for s in subjects if s]
         scored = {f.row: max((lcs(norm(w), norm(f.row)), lcs(norm(w), norm(f.row), by_sound=False)) for w in words)
@@ -328,7 +351,7 @@ class Engine(Arithmetic):
         best = sorted((n for n, k in scored.items() if k[0] >= 2 and n not in ("合计", "总计")
                        and not re.search(r"\d", n)),  # a name with digits would read as a figure
                       key=lambda n: scored[n], reverse=True)
-        return best[:3]
+        return best[:count]
 
     def cite(self, f: Fact) -> Citation:
         doc = self.by_id.get(f.doc_id)
