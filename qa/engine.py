@@ -161,8 +161,13 @@ class Engine(Arithmetic):
             subjects = [conv.row + "中" + subjects[0]]  # "这里面项目支出有多少": the last row, this column
         elif intent.op != "lookup" or not subjects or not self._only_column(subjects[0]):
             conv.row = ""
-        if intent.op == "share" and intent.subjects and not intent.subjects[0] and conv.subjects:
-            subjects = [conv.subjects[-1], *intent.subjects[1:]]  # "占基本支出多少": the last answer's share
+        if intent.op == "share":
+            said = [PRONOUN.sub(conv.subjects[-1], x) if conv.subjects else x for x in intent.subjects]
+            shared = self._share_of(said, conv, bool(REFER.match(re.sub(r"\s+", "", question))))
+            if shared is None:
+                return Reply(question, "您想算哪一项占哪一项的比例？请说出两项，例如「人员经费占基本支出的比例」。",
+                             "clarify")
+            subjects = shared
         if intent.op == "text":
             if len(question) < 12 and conv.subjects and not match_rows(question, tf, self.columns):
                 return self._text(conv.subjects[-1] + question, doc)  # "为什么少了这么多？"
@@ -218,6 +223,24 @@ class Engine(Arithmetic):
         found = self.find(picked, tf, pf) if picked else None
         return (picked, found) if picked and found is not None else None
 
+    @staticmethod
+    def _share_of(said: list[str], conv: Conversation, within: bool) -> list[str] | None:
+        """The part and the whole of a share: as said; the last answer when the part is
+        "其中X" (`within`); or from the conversation where the part was asked as a part of the
+        whole ("基本支出合计" → "其中人员经费呢" → "占多少"). A whole nobody said is not guessed."""
+        part, whole = (list(said) + ["", ""])[:2]
+        history = [s for s in conv.subjects if s]
+        if part and not whole and within and history:
+            return [part, history[-1]]
+        if not part and history:
+            part = history[-1]  # "占基本支出多少": the last answer's share
+        if not whole:
+            inner = re.match(r"(.+?)中(.+)$", part) or (
+                re.match(rf"(.+?)中{re.escape(part)}$", history[-1]) if history and part else None)
+            if inner:
+                whole, part = inner.group(1), inner.group(2)
+        return [part, whole] if part and whole else None
+
     def _prior_document(self, doc: Document) -> Document | None:
         """The same unit's document of the year before, of the same kind, when it is ingested."""
         if doc.year is None:
@@ -270,9 +293,9 @@ class Engine(Arithmetic):
             want = ""  # "案件执行经费": the measure word is part of the row's name
         f = self._measured(phrase, want, tf, pf) if want else plain
         if f is None and not want:
-            rows = [f.row for f in tf if not re.search(r"\d", f.row) and f.row not in ("合计", "总计")]
-            names = list(dict.fromkeys(self._nearest(subjects, doc, 8) + rows))
-            chosen = self._chosen(question, names[:80], tf, pf)
+            rows = [g.row for g in tf if not re.search(r"\d", g.row) and g.row not in ("合计", "总计")]
+            known = list(dict.fromkeys(self._nearest(subjects, doc, 8) + rows))
+            chosen = self._chosen(question, known[:80], tf, pf)
             if chosen is not None:
                 phrase, f = chosen
         if f is None:

@@ -70,6 +70,7 @@ class Group:
     prose: bool = False
     total: bool = False  # the table's total row
     parents: tuple[str, ...] = ()  # the names of the rows above it (类, 款), said whole
+    siblings: frozenset[str] = frozenset()  # the other rows' and columns' names of its table
     people: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # people's words naming it, qualifying it
 
 
@@ -91,6 +92,9 @@ def build_index(table_facts: list[Fact], prose_facts: list[Fact], measures: tupl
         if f.code:
             names_by_code[(f.table, f.code)] = clean(f.row)
     index = LinkIndex(doc_id=next((f.doc_id for f in [*table_facts, *prose_facts]), ""))
+    in_table: dict[str, set[str]] = {}
+    for f in table_facts:
+        in_table.setdefault(f.table, set()).update((clean(f.row), clean(f.column)))
     for (table, code, row), by_column in rows.items():
         first = next(iter(by_column.values()))
         names = [(clean(row), False)]
@@ -107,7 +111,8 @@ def build_index(table_facts: list[Fact], prose_facts: list[Fact], measures: tupl
         title = re.sub(r"20\d\d年度?|单位[:：].*$", "", clean(table.split(" ", 1)[-1]))
         prio = TABLE_PRIORITY.index(first.table_type) if first.table_type in TABLE_PRIORITY else 50
         index.groups.append(Group(names, by_column, title, prio, total=row in TOTAL_ROWS, parents=tuple(parents),
-                                  people=_people_words(names)))
+                                  people=_people_words(names),
+                                  siblings=frozenset(in_table[table] - {clean(row)})))
     for f in prose_facts:
         if f.column in measures and clean(f.row):
             names = [(clean(f.row), False)]
@@ -133,7 +138,7 @@ def _asking() -> re.Pattern[str]:
     return asking_words()
 
 
-def _residue(phrase: str, hits: frozenset[int], context: str) -> str:
+def _residue(phrase: str, hits: frozenset[int], context: str, siblings: frozenset[str] = frozenset()) -> str:
     """The characters of the phrase that neither the name, nor its context, nor the words
     of asking explain. The context (a table's title) explains words that say where, set off
     by 中/里/的 or a comma ("支出总体情况表中，…"), not words run into the name."""
@@ -149,7 +154,8 @@ def _residue(phrase: str, hits: frozenset[int], context: str) -> str:
         j = i
         while j < len(phrase) and j not in hits:
             j += 1
-        while j - i >= 3 and not (s[i:j] in ctx and (j >= end or phrase[j] in WHERE)):
+        while j - i >= 3 and not (s[i:j] in ctx and (j >= end or phrase[j] in WHERE)
+                                  and phrase[i:j] not in siblings):  # "会议费培训费": 培训费 is what, not where
             j -= 1
         if j - i >= 3:
             keep[i:j] = [""] * (j - i)
@@ -253,7 +259,7 @@ def _choose_columns(phrase: str, g: Group, hits: frozenset[int], matched: int, c
                     name: str, alias: bool, slack: int, column: str | None = None) -> list[Link]:
     hits = hits | {i for i, ch in enumerate(phrase) if ch == "\x00"}
     hits = hits | _whole_words(phrase, g.parents + g.people[1])
-    residue = _residue(phrase, hits, g.context)
+    residue = _residue(phrase, hits, g.context, g.siblings)
     if len(residue) > slack:
         return []
     head = _head_position(phrase)
@@ -261,7 +267,8 @@ def _choose_columns(phrase: str, g: Group, hits: frozenset[int], matched: int, c
     if column is not None:
         fact, fit = g.by_column[column], 2
     else:
-        default = next((c for c in DEFAULT_COLUMNS if c in g.by_column), next(iter(g.by_column)))
+        default = next((c for c in DEFAULT_COLUMNS if c in g.by_column), None) or next(
+            (c for c in g.by_column if re.search("合计|总计|决算数|预算数", c)), next(iter(g.by_column)))
         fact, fit = g.by_column[default], 1
     return [Link(fact, name, matched, cover, exact, fit, g.priority, residue, alias, tail)]
 
