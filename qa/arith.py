@@ -49,6 +49,9 @@ class Arithmetic(FigureSearch):
         b = operand(fb) if fb else None
         if a is None or b is None:
             return self.not_found(question, [first, second], doc)
+        if a.citation is not None and a.citation is fb:  # one figure found for both: nothing to relate
+            return Reply(question, f"「{first}」和「{second}」在文件中是同一个数字，无法计算两者的关系；"
+                         "请换一种说法指明两项。", "clarify")
         if intent.op == "share":
             c = calc.share(a, b)
         elif intent.op == "per_unit":

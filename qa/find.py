@@ -157,7 +157,8 @@ class FigureSearch:
         if len(links) < 2 or links[0].cover == 1:
             return []
         best = links[0]
-        tied = [x for x in links if x.key[:4] == best.key[:4] and x.matched == best.matched and x.name != best.name]
+        tied = [x for x in links if x.key[:4] == best.key[:4] and x.matched == best.matched and x.name != best.name
+                and best.cover - x.cover < 0.15]  # 工资福利 names 工资福利支出 better than 其他工资福利支出
         values = {calc.convert(x.fact.value, x.fact.unit, "元") for x in [best, *tied]}
         return [best.fact, *(x.fact for x in tied)] if tied and len(values) > 1 else []
 

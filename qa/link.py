@@ -218,8 +218,10 @@ def _link_group(phrase: str, g: Group, codes: set[str], slack: int) -> list[Link
 def _names(a: Alignment, cover: float, size: int) -> bool:
     """Whether an alignment says the name: whole; as an abbreviation (short gaps, said as one
     word); or without a qualifier at its start or end (机关运行经费 for 机关运行经费财政拨款预算)."""
-    if a.matched < 2 or (a.matched < size and a.matched < 3):
+    if a.matched < 2:
         return False
+    if a.matched < size and a.matched < 3:  # 工会 for 工会经费, 三公 for 三公经费: a short name's head
+        return size <= 4 and a.max_gap == size - 2 and not a.phrase_breaks and a.inner_gap == 0 and cover >= 0.5
     if a.matched == size:
         return True
     if a.phrase_breaks:

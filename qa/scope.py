@@ -52,8 +52,8 @@ def _said_names(unit: str) -> list[str]:
     from qa.normalise import lexicon
 
     names = [unit]
-    for word, short in lexicon()["unit_short"].items():
-        if word in unit:
+    for word, shorts in lexicon()["unit_short"].items():
+        for short in shorts.split("|") if word in unit else ():
             names.append(unit.replace(word, short))
             names.append(short)
     return list(dict.fromkeys(names))
@@ -62,7 +62,7 @@ def _said_names(unit: str) -> list[str]:
 def _shorts() -> set[str]:
     from qa.normalise import lexicon
 
-    return set(lexicon()["unit_short"].values())
+    return {short for shorts in lexicon()["unit_short"].values() for short in shorts.split("|")}
 
 
 def _heads(unit: str) -> list[int]:

@@ -14,7 +14,7 @@ CHANGE = re.compile(r"比上年|较上年|同比|比去年|比\d{4}年|增长|�
                     r"上涨|多了|少了")
 COMPLETION = re.compile(r"完成率|执行率|完成了?(?:年初|全年|调整)?预算的?(?:百分之几|百分之多少|多少|几成|比例|百分比)|"
                         r"预算完成(?:情况|率|了多少|度)|完成预算的?(?:比例|百分比|多少|百分之几|几成)|完成得怎么样")
-LAST_TWO = re.compile(r"这|两项|两者|二者|几项|它们|呢|的|钱|是|有|[，。？]")  # "这两项加起来呢"
+LAST_TWO = re.compile(r"这|那|两项|两个|两者|二者|俩|几项|它们|呢|的|钱|是|有|[，。？]")  # "这两项加起来呢"
 RATE_WORDS = re.compile(r"[增降涨减]幅|率")
 PERCENT_ASKED = re.compile(r"百分之几|百分之多少|百分比|%|％|幅度|增长率|下降率|增速|比例|比重|占比|[增降涨减]幅|几成")
 SUM = re.compile(r"合计|一共|总共|加起来|总和|之和|共计|加在一起")
@@ -87,7 +87,7 @@ def understand(question: str) -> Intent:
     if TEXT_WORDS.search(q) and not re.search(r"多少|几|比例|比重", q):
         return Intent("text", (q,), None)
     m = COUNT.search(q)
-    if m and not re.search(r"元|钱|金额|比例|人", q[m.start():]):
+    if m and not re.search(r"元|钱|金额|比例|人|花|一共|总共|合计|加起来", q[m.start():]):
         return Intent("count", (_clean(q[:m.start()] + (m.group(2) or "") + q[m.end():]),), m.group(1))
     m = COMPLETION.search(q)
     if m:  # 决算 over 预算 of one subject
