@@ -260,7 +260,7 @@ def _people_naming(name: str) -> tuple[str, ...]:
 def _choose_columns(phrase: str, g: Group, hits: frozenset[int], matched: int, cover: float, exact: int,
                     name: str, alias: bool, slack: int, column: str | None = None) -> list[Link]:
     hits = hits | {i for i, ch in enumerate(phrase) if ch == "\x00"}
-    hits = hits | _whole_words(phrase, g.parents + g.people[1])
+    hits = hits | _whole_words(phrase, g.parents + g.people[1]) | _said_again(phrase, hits, name)
     residue = _residue(phrase, hits, g.context, g.siblings)
     if len(residue) > slack:
         return []
@@ -283,6 +283,24 @@ def _strip_asking(phrase: str) -> str:
         if not m or not m.group(0):
             return text
         text = text[:m.start()]
+
+
+def _said_again(phrase: str, hits: frozenset[int], name: str) -> frozenset[int]:
+    """Words of the name said a second time ("给离休干部的离休费"): explained by the name."""
+    n = sound(name)
+    s = sound(phrase)
+    out: set[int] = set()
+    i = 0
+    while i < len(phrase) - 1:
+        j = i
+        while j < len(phrase) and j not in hits and s[i:j + 1] in n:
+            j += 1
+        if j - i >= 2:
+            out |= set(range(i, j))
+            i = j
+        else:
+            i += 1
+    return frozenset(out)
 
 
 def _whole_words(phrase: str, words: tuple[str, ...]) -> frozenset[int]:
