@@ -154,8 +154,8 @@ class FigureSearch:
         slack = 1 if len(CJK.findall(phrase)) >= 8 else 0
         links = [x for x in self._link(phrase, self._index(tf, pf), unit_is_rate=False, slack=slack)
                  if x.fact.unit in calc.MONEY_UNITS]
-        if len(links) < 2 or links[0].cover == 1:
-            return []
+        if len(links) < 2 or links[0].cover == 1 or self._names_elsewhere(phrase, self._index(tf, pf), links[0]):
+            return []  # "PC服务器分散自行组织": another document's row, not a choice among this one's
         best = links[0]
         tied = [x for x in links if x.key[:4] == best.key[:4] and x.matched == best.matched and x.name != best.name
                 and best.cover - x.cover < 0.15]  # 工资福利 names 工资福利支出 better than 其他工资福利支出

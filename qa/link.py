@@ -260,8 +260,11 @@ def _people_naming(name: str) -> tuple[str, ...]:
 def _choose_columns(phrase: str, g: Group, hits: frozenset[int], matched: int, cover: float, exact: int,
                     name: str, alias: bool, slack: int, column: str | None = None) -> list[Link]:
     hits = hits | {i for i, ch in enumerate(phrase) if ch == "\x00"}
-    hits = hits | _whole_words(phrase, g.parents + g.people[1]) | _said_again(phrase, hits, name)
+    hits = hits | _whole_words(phrase, g.parents + g.people[1])
     residue = _residue(phrase, hits, g.context, g.siblings)
+    if residue:  # the name's words said a second time explain themselves, where nothing else does
+        again = hits | _said_again(phrase, hits, name)
+        residue = min(residue, _residue(phrase, again, g.context, g.siblings), key=len)
     if len(residue) > slack:
         return []
     head = _head_position(phrase)
