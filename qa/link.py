@@ -194,8 +194,8 @@ def _link_group(phrase: str, g: Group, codes: set[str], slack: int) -> list[Link
                                    column=column)
         return out
     for name, alias in [*g.names, *((w, True) for w in g.people[0])]:
-        if len(name) < 2:
-            continue
+        if len(name) < 2 or (name in g.people[0] and sound(name) not in sound(phrase)):
+            continue  # a people's word names a row only when said whole
         for column, cut in _column_cuts(phrase, g, name):
             a = align(cut, name)
             size = len(CJK.findall(name)) or len(name)
