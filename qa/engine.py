@@ -197,6 +197,12 @@ class Engine(Arithmetic):
                 if len(ops) < 2:
                     return self.not_found(question, subjects, doc)
                 return self.computed(question, calc.total(ops), doc, conv, intent)
+            if intent.op == "difference" and intent.subjects == ("两者",):
+                if len(conv.operands) < 2:
+                    return Reply(question, "请先问两个数字，再问它们相差多少。", "clarify")
+                big, small = sorted(conv.operands[-2:], key=lambda o: calc.convert(o.value, o.unit, "元"),
+                                    reverse=True)
+                return self.computed(question, calc.difference(big, small), doc, conv, intent)
             if intent.op in ("share", "per_unit", "difference", "compare"):
                 return self._two(question, intent, subjects, tf, pf, doc, conv)
             if intent.op == "change":

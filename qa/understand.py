@@ -14,6 +14,8 @@ CHANGE = re.compile(r"比上年|较上年|同比|比去年|比\d{4}年|增长|�
                     r"上涨|多了|少了")
 COMPLETION = re.compile(r"完成率|执行率|完成了?(?:年初|全年|调整)?预算的?(?:百分之几|百分之多少|多少|几成|比例|百分比)|"
                         r"预算完成(?:情况|率|了多少|度)|完成预算的?(?:比例|百分比|多少|百分之几|几成)|完成得怎么样")
+GAP = re.compile(r"^(那|那么)?(两者|两项|二者|它们|这两项|这两个|两个)?(之间)?(相差|差了|差距|差|相比差)(是)?"
+                 r"(多少|几|有多大)?(呢)?[？?]?$")
 LAST_TWO = re.compile(r"这|那|两项|两个|两者|二者|俩|几项|它们|呢|的|钱|是|有|[，。？]")  # "这两项加起来呢"
 RATE_WORDS = re.compile(r"[增降涨减]幅|率")
 PERCENT_ASKED = re.compile(r"百分之几|百分之多少|百分比|%|％|幅度|增长率|下降率|增速|比例|比重|占比|[增降涨减]幅|几成")
@@ -73,6 +75,8 @@ EXCLUDED = re.compile(r"[，。；]?(?:不算|不含|不包括|不包含|除去|
 def understand(question: str) -> Intent:
     q = EXCLUDED.sub("", re.sub(r"\s+", "", question))  # "…一共多少？不算会议费和培训费": the named total
     unit = unit_asked(q)
+    if GAP.match(q):  # "差多少": between the last two answers
+        return Intent("difference", ("两者",), unit)
     percent = bool(PERCENT_ASKED.search(q))
     m = re.search(r"(.*?)(?:主要)?(?:花|用)(?:在|到)了?哪(?:里|些|儿)", q)
     if m and re.sub(r"^(这些|那些)|的$", "", _clean(m.group(1))) in ("", "钱", "资金", "经费", "预算", "财政资金"):
@@ -110,10 +114,11 @@ def understand(question: str) -> Intent:
     if re.search(r"占(?!用|地|有)", q) and (
             percent or (unit is None and re.search(r"占.*?(多少|几成|多大|几)", q))):
         return _share(q, unit)
-    m = re.search(r"(.+?)(?:和|与|跟|还是|同)(.+?)(?:相比)?[，,]?(?:哪个|哪项|谁|哪一个)(?:更)?(多|大|高|少|小|低)", q)
+    m = re.search(r"(.+?)(?:和|与|跟|还是|同)(.+?)(?:相比)?[，,]?(?:哪个|哪项|谁|哪一个)(?:更)?(多|大|高|少|小|低)", q) \
+        or re.search(r"(.+?)(?:和|与|跟|同)(.+?)(?:之间)?(?:相差|差距|差了|差)(?:多少|几|多大)()", q)
     if m:  # "基本支出和项目支出哪个多": both figures and the gap
         return Intent("compare", (_clean(m.group(1)), _clean(m.group(2))), unit,
-                      more=m.group(3) in ("多", "大", "高"))
+                      more=m.group(3) in ("多", "大", "高", ""))
     m = re.search(r"(.+?)比(?!上年|去年|较|\d{4}|例|重|率)(.+?)(多|少)", q) or \
         re.search(r"(.+?)比(\d{4}年度?[^，。？]*?(?:执行数|决算数|年初预算|调整预算))(多|少)", q)
     if m and not CHANGE.search(m.group(1)):

@@ -199,5 +199,10 @@ def test_follow_ups_edit_the_last_question(corpus_engine: Engine) -> None:
         corpus_engine.answer(f"{b.row}呢", conv)
         both = corpus_engine.answer("这两项加起来呢", conv)
         assert both.calculation is not None and both.calculation.result == a.value + b.value, both.answer
+        apart = Conversation(doc_ids=[d.doc_id])
+        corpus_engine.answer(f"{a.row}是多少", apart)
+        corpus_engine.answer(f"{b.row}呢", apart)
+        gap = corpus_engine.answer("差多少？", apart)
+        assert gap.calculation is not None and gap.calculation.result == abs(a.value - b.value), gap.answer
         checked += 1
     assert checked >= 3
