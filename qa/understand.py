@@ -114,7 +114,8 @@ def understand(question: str) -> Intent:
     if re.search(r"占(?!用|地|有)", q) and (
             percent or (unit is None and re.search(r"占.*?(多少|几成|多大|几)", q))):
         return _share(q, unit)
-    m = re.search(r"(.+?)(?:和|与|跟|还是|同)(.+?)(?:相比)?[，,]?(?:哪个|哪项|谁|哪一个)(?:更)?(多|大|高|少|小|低)", q) \
+    m = re.search(r"(.+?)(?:和|与|跟|还是|同)(.+?)(?:相比)?[，,]?(?:哪个|哪项|谁|哪一个)(?:更)?(多|大|高|少|小|低)",
+                  q) \
         or re.search(r"(.+?)(?:和|与|跟|同)(.+?)(?:之间)?(?:相差|差距|差了|差)(?:多少|几|多大)()", q)
     if m:  # "基本支出和项目支出哪个多": both figures and the gap
         return Intent("compare", (_clean(m.group(1)), _clean(m.group(2))), unit,
