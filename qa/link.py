@@ -18,19 +18,10 @@ from functools import cache
 
 from ingest.model import Fact
 from qa.align import CJK, NOISE, Alignment, align, clean, common_block, sound
+from qa.match import TABLE_PRIORITY, TOPIC_OF_TYPE, TOTAL_ROWS
 from qa.normalise import asking_words, lexicon
 
 LEVEL = re.compile(r"[（(][类款项][）)]")  # "检察（款）行政运行（项）": the levels of a code, said
-TOTAL_ROWS = ("合计", "总计")
-# The total row of a table is asked for by the table's topic.
-TOPIC_OF_TYPE = {
-    "三公经费表": "三公经费", "一般公共预算基本支出表": "基本支出", "结转结余表": "上年结转结余",
-    "一般公共预算支出表": "一般公共预算支出", "收入总表": "收入合计", "支出总表": "支出合计",
-    "政府采购表": "政府采购总额", "机关运行经费表": "机关运行经费",
-}
-# A question that names no table means the broadest one.
-TABLE_PRIORITY = ("收支总表", "支出总表", "收入总表", "三公经费表", "一般公共预算基本支出表",
-                  "财政拨款收支总表", "一般公共预算支出表", "项目支出表", "结转结余表")
 DEFAULT_COLUMNS = ("合计", "总计", "预算数", "金额", "本年预算", "预算金额", "项目支出合计", "数量", "决算数")
 GENERIC_COLUMNS = ("合计", "总计", "小计", "金额", "预算数", "数量")
 WHERE = "中里的，、内"  # what follows words that say where

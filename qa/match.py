@@ -8,17 +8,6 @@ from dataclasses import dataclass, replace
 
 from ingest.model import Fact
 
-# Everyday words → the documents' words (a small hand-kept list; the rest comes from the
-# documents' own row names and codes).
-SYNONYMS = (
-    ("公车", "公务用车"), ("出国", "因公出国（境）费"), ("吃喝", "公务接待费"),
-    ("接待费", "公务接待费"), ("社保", "社会保险"),
-    ("一共有多少钱", "收支总预算"), ("总预算", "收支总预算"), ("总收入", "收入总计"),
-    ("总支出", "支出总计"), ("支出总计", "支出合计"), ("收入总计", "收入合计"),
-    ("买公车", "公务用车购置"), ("买车", "公务用车购置"), ("购车", "公务用车购置"),
-    ("车", "车辆"), ("工资", "工资福利支出"), ("可以花", "支出总计"), ("能花", "支出总计"),
-    ("一共钱", "收入总计"),
-)
 # The total row of a table is asked for by the table's topic.
 TOPIC_OF_TYPE = {
     "三公经费表": "三公经费", "一般公共预算基本支出表": "基本支出",
@@ -84,8 +73,12 @@ def row_names(f: Fact) -> list[str]:
 
 
 def expand_synonyms(phrase: str) -> str:
+    """The phrase with the documents' words for the people's words it holds (qa/lexicon.toml)."""
+    from qa.normalise import lexicon
+
     out = phrase
-    for word, doc_word in SYNONYMS:
+    for word, printed in lexicon()["people"].items():
+        doc_word = printed.split("|")[0]
         if word in phrase and doc_word not in phrase:
             out += "|" + doc_word
     return out
