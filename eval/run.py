@@ -15,7 +15,7 @@ from qa.reply import Reply
 
 def _supported_values(engine: Engine) -> set[tuple[Decimal, str]]:
     out: set[tuple[Decimal, str]] = set()
-    for f in engine.table_facts + engine.prose_facts:
+    for f in engine.store.facts():
         out.add(_key(f.value, f.unit))
     return out
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
 from ingest.errors import QuestionError
@@ -26,18 +27,19 @@ from qa.compose import (
 )
 from qa.extract import answering_passage
 from qa.link import Link, LinkIndex, clean, sound
-from qa.llm import Polisher, known_figures
+from qa.llm import Known, Polisher, known_figures
 from qa.match import lcs, match_prose, match_rows, norm, split_context
 from qa.normalise import normalise
 from qa.overview import ACROSS, compare_units, count_parts, rank_parts
 from qa.reply import Citation, Reply
 from qa.retrieve import HybridRetriever
-from qa.scope import resolve_scope, slug_matches
+from qa.scope import Gazetteer, resolve_scope, slug_matches
 from qa.understand import Intent, lookup_intent, understand
 
 QUOTED = re.compile(r"[“\"「『]([^”\"」』]+)[”\"」』]")
 MAX_QUESTION_CHARS = 500
 HISTORY = 10  # turns a conversation remembers for follow-ups
+DOCS_IN_MEMORY = 64  # documents whose facts and indexes stay loaded
 
 
 @dataclass
@@ -82,29 +84,68 @@ class Engine(Arithmetic):
         self.vectors = vectors
         self.polisher = polisher  # optional LLM rephrasing, figures guarded (qa.llm)
         self.chooser = chooser  # optional LLM choosing a row where the engine abstains (qa.choose)
+        self.read_lock = threading.RLock()  # the store's connection serves one reader at a time
+        self._cache_lock = threading.Lock()
         self.reload()
 
     def reload(self) -> None:
-        self.documents = self.store.documents()
+        """What every question needs, read at start: the documents and the corpus's row and
+        column names. A document's facts, link index and passages are read when a question is
+        about it, and the most recently used stay in memory (DOCS_IN_MEMORY), so start and
+        memory do not grow with the facts of a thousand documents."""
+        with self.read_lock:
+            self.documents = self.store.documents()
+            row_names, columns = self.store.row_names(), self.store.column_names()
         self.by_id = {d.doc_id: d for d in self.documents}
-        facts = self.store.facts()
-        self._known = known_figures(facts)
-        self.table_facts = [f for f in facts if f.table != "正文"]
-        self.prose_facts = [f for f in facts if f.table == "正文"]
-        self._by_doc: dict[str, tuple[list[Fact], list[Fact]]] = {d.doc_id: ([], []) for d in self.documents}
-        for f in facts:  # one pass, not one scan of every fact per document
-            if f.doc_id in self._by_doc:
-                self._by_doc[f.doc_id][f.table == "正文"].append(f)
-        self.columns = {f.column for f in self.table_facts}
-        self.retriever = HybridRetriever(self.store.chunks(), self.vectors)
+        self.gazetteer = Gazetteer(self.documents)
+        self.columns = set(columns)
+        self._by_doc: OrderedDict[str, tuple[list[Fact], list[Fact]]] = OrderedDict()
         self._links: dict[str, LinkIndex] = {}
+        self._retrievers: dict[str, HybridRetriever] = {}
         self._linked: dict[tuple[int, str, bool | None, int], list[Link]] = {}
-        self._row_names = sorted({clean(f.row) for f in self.table_facts})
+        self._row_names = sorted({clean(n) for n in row_names})
         self._vocabulary = sound("|".join(self._row_names))
 
     def facts_of(self, doc_id: str) -> tuple[list[Fact], list[Fact]]:
-        """A document's table facts and prose facts."""
-        return self._by_doc.get(doc_id, ([], []))
+        """A document's table facts and prose facts, from memory or read from the store."""
+        with self._cache_lock:
+            if doc_id in self._by_doc:
+                self._by_doc.move_to_end(doc_id)
+                return self._by_doc[doc_id]
+        if doc_id not in self.by_id:
+            return [], []
+        with self.read_lock:
+            facts = self.store.facts(doc_id)
+        got = ([f for f in facts if f.table != "正文"], [f for f in facts if f.table == "正文"])
+        with self._cache_lock:
+            got = self._by_doc.setdefault(doc_id, got)  # another thread may have read it meanwhile
+            while len(self._by_doc) > DOCS_IN_MEMORY:
+                gone, _ = self._by_doc.popitem(last=False)
+                self._links.pop(gone, None)
+                self._retrievers.pop(gone, None)
+        return got
+
+    def fact_count(self) -> int:
+        with self.read_lock:
+            return sum(self.store.fact_counts().values())
+
+    def retriever(self, doc_id: str) -> HybridRetriever:
+        """BM25 over one document's passages (and the shared vectors filtered to it), built
+        when the document is first asked a prose question."""
+        self.facts_of(doc_id)  # the document is in memory, so its retriever is evicted with it
+        with self._cache_lock:
+            if doc_id in self._retrievers:
+                return self._retrievers[doc_id]
+        with self.read_lock:
+            chunks = self.store.chunks(doc_id)
+        made = HybridRetriever(chunks, self.vectors)
+        with self._cache_lock:
+            return self._retrievers.setdefault(doc_id, made)
+
+    def known(self, reply: Reply) -> Known:
+        """The figures of the documents a reply cites (what the optional LLM may repeat)."""
+        docs = dict.fromkeys(c.doc_id for c in reply.citations)
+        return known_figures(f for d in docs for part in self.facts_of(d) for f in part)
 
     def document_named(self, name: str) -> Document | None:
         """The document a caller names: its id, one of its files, or its short name."""
@@ -130,7 +171,7 @@ class Engine(Arithmetic):
     def _answer_normal(self, question: str, conv: Conversation) -> Reply:
         if not self.documents:
             return Reply(question, "还没有收录任何预算公开文件，请先导入文件。", "not_found")
-        scope = resolve_scope(question, self.documents, conv.doc_ids, self._is_vocabulary)
+        scope = resolve_scope(question, self.documents, conv.doc_ids, self._is_vocabulary, self.gazetteer)
         if not scope.docs:
             return Reply(question, f"{scope.problem}，无法回答。", "not_found")
         if len(scope.docs) > 1 and (scope.several or ACROSS.search(question)):
@@ -145,7 +186,7 @@ class Engine(Arithmetic):
         intent = understand(strip_scope(question, doc))
         reply = self._dispatch(question, intent, doc, conv)
         if self.polisher is not None and (reply.calculation is not None or any(c.table for c in reply.citations)):
-            reply = self.polisher.polish(reply, self._known)  # figures only; prose stays verbatim
+            reply = self.polisher.polish(reply, self.known(reply))  # figures only; prose stays verbatim
         del conv.subjects[:-HISTORY], conv.operands[:-HISTORY]  # a long chat stays small
         return reply
 
@@ -333,10 +374,11 @@ class Engine(Arithmetic):
     def _text(self, question: str, doc: Document) -> Reply:
         """The sentences of the best passages that answer the question, quoted."""
         asked = strip_scope(question, doc)
-        hits = self.retriever.search(asked, k=6, doc_ids=[doc.doc_id], kind="prose")
+        retriever = self.retriever(doc.doc_id)
+        hits = retriever.search(asked, k=6, doc_ids=[doc.doc_id], kind="prose")
         stated = self._stated_change(asked, doc)
         if stated:  # "为什么X比上年下降": the passage where the prose states X's change
-            hits = [c for c in self.retriever.chunks if c.doc_id == doc.doc_id and c.kind == "prose"
+            hits = [c for c in retriever.chunks if c.kind == "prose"
                     and stated in norm(c.text)][:1] + hits
         if not hits:
             return Reply(question, "文件中没有找到能回答这个问题的内容。", "not_found")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ingest.model import Document
 
@@ -46,7 +47,8 @@ class UnitHit:
     score: tuple[int, int]  # (characters said, minus the gaps left in the unit's name)
 
 
-def _said_names(unit: str) -> list[str]:
+@lru_cache(maxsize=100_000)
+def _said_names(unit: str) -> tuple[str, ...]:
     """The unit's name and its short forms (qa/lexicon.toml unit_short: 江苏省高级人民法院 →
     江苏省高院; 江苏省人大常委会办公厅 → 江苏省人大)."""
     from qa.normalise import lexicon
@@ -56,13 +58,22 @@ def _said_names(unit: str) -> list[str]:
         for short in shorts.split("|") if word in unit else ():
             names.append(unit.replace(word, short))
             names.append(short)
-    return list(dict.fromkeys(names))
+    return tuple(dict.fromkeys(names))
 
 
-def _shorts() -> set[str]:
+@lru_cache(maxsize=1)
+def _shorts() -> frozenset[str]:
     from qa.normalise import lexicon
 
-    return {short for shorts in lexicon()["unit_short"].values() for short in shorts.split("|")}
+    return frozenset(short for shorts in lexicon()["unit_short"].values() for short in shorts.split("|"))
+
+
+@lru_cache(maxsize=100_000)
+def _said_sounds(unit: str) -> tuple[tuple[str, str], ...]:
+    """(said name, its sound up to a head) for every said name and head of the unit."""
+    from qa.link import sound
+
+    return tuple((full, sound(full[:end])) for full in _said_names(unit) for end in _heads(full))
 
 
 def _heads(unit: str) -> list[int]:
@@ -92,8 +103,7 @@ def unit_hits(q: str, units: list[str]) -> list[UnitHit]:
                 hit = UnitHit(unit, at, at + len(said), (len(said), 0))
                 if best is None or hit.score > best.score:
                     best = hit
-        for head_end, full in ((e, n) for n in _said_names(unit) for e in _heads(n)):
-            name = sound(full[:head_end])
+        for full, name in _said_sounds(unit):
             last = name[-1]
             for end in range(len(q), 0, -1):
                 if sq[end - 1] != last:
@@ -166,7 +176,11 @@ def named_units(q: str, units: list[str]) -> list[UnitHit]:
     """The units the question names, the best-said of each overlapping stretch: a name said
     in full beats a sibling that shares its head (省委办公厅 is 中共江苏省委办公厅, not
     江苏省人大常委会办公厅)."""
-    hits = sorted((h for h in unit_hits(q, units) if not _other_place(q, h)), key=lambda h: h.score, reverse=True)
+    return _best_said(q, [h for h in unit_hits(q, units) if not _other_place(q, h)])
+
+
+def _best_said(q: str, found: list[UnitHit]) -> list[UnitHit]:
+    hits = sorted(found, key=lambda h: h.score, reverse=True)
     kept: list[UnitHit] = []
     for h in hits:
         rivals = [k for k in kept if k.start < h.end and h.start < k.end]
@@ -175,8 +189,70 @@ def named_units(q: str, units: list[str]) -> list[UnitHit]:
     return kept
 
 
+class Gazetteer:
+    """The ingested units' names, indexed by syllable, so that a question is matched against
+    the units that could be said in it rather than against every unit: a unit's name can
+    only be said by a stretch of the question whose every syllable is in the name (a run), so
+    a unit whose runs are all shorter than three, or all inside a stretch already said better
+    by another unit, cannot be named there. Matching costs the same with ten units or with a
+    thousand that share words (和静县教育局, 和硕县教育局, 新和县财政局)."""
+
+    def __init__(self, docs: list[Document]) -> None:
+        from qa.link import sound
+
+        self.units = sorted({d.unit for d in docs})
+        self._by_sound: dict[str, set[str]] = {}
+        self._sounds: dict[str, frozenset[str]] = {}
+        self._least: dict[str, int] = {}  # the shortest stretch that can say the unit
+        for unit in self.units:
+            chars = frozenset(sound("".join(_said_names(unit))))
+            self._sounds[unit] = chars
+            self._least[unit] = min(3, *(len(name) for _, name in _said_sounds(unit)))
+            for ch in chars:
+                self._by_sound.setdefault(ch, set()).add(unit)
+
+    def hits(self, q: str) -> list[UnitHit]:
+        """unit_hits(q, units) for the units that may be said in q, unfiltered."""
+        return [h for _, unit in self._candidates(q) for h in unit_hits(q, [unit])]
+
+    def named(self, q: str) -> list[UnitHit]:
+        """named_units(q, units), over the candidates only: in order of the longest run a unit
+        has in the question, skipping a unit once a better-said name covers all its runs."""
+        found: list[UnitHit] = []
+        for runs, unit in self._candidates(q):
+            if found and all(any(h.start <= a and b <= h.end and h.score[0] > b - a for h in found)
+                             for a, b in runs):
+                continue
+            found += [h for h in unit_hits(q, [unit]) if not _other_place(q, h)]
+        return _best_said(q, found)
+
+    def _candidates(self, q: str) -> list[tuple[list[tuple[int, int]], str]]:
+        from qa.link import sound
+
+        sq = sound(q)
+        near: set[str] = set()
+        for ch in set(sq):
+            near |= self._by_sound.get(ch, set())
+        shorts = {u for u in near if any(s in _shorts() and q.startswith(s) for s in _said_names(u))}
+        out = []
+        for unit in near:
+            chars, runs, start = self._sounds[unit], [], None
+            least = 2 if unit in shorts else self._least[unit]
+            for i, ch in enumerate(sq + "\0"):
+                if ch in chars and start is None:
+                    start = i
+                elif ch not in chars and start is not None:
+                    if i - start >= least:
+                        runs.append((start, i))
+                    start = None
+            if runs:
+                out.append((runs, unit))
+        return sorted(out, key=lambda x: (-max(b - a for a, b in x[0]), x[1]))
+
+
 def resolve_scope(question: str, docs: list[Document], current: list[str],
-                  is_vocabulary: Callable[[str], bool] = lambda _: False) -> Scope:
+                  is_vocabulary: Callable[[str], bool] = lambda _: False,
+                  gazetteer: Gazetteer | None = None) -> Scope:
     """The documents a question is about. `is_vocabulary` tells the documents' own words
     (a row such as 政府办公厅（室）及相关机构事务) from the name of a unit nobody ingested."""
     q = re.sub(r"\s+", "", question)
@@ -185,7 +261,8 @@ def resolve_scope(question: str, docs: list[Document], current: list[str],
     doc_years = {d.year for d in docs}
     candidates = list(docs)
     named = False
-    hits = [h for h in named_units(q, sorted({d.unit for d in docs}))
+    gazetteer = gazetteer or Gazetteer(docs)
+    hits = [h for h in gazetteer.named(q)
             if q[h.start:h.end] == h.unit or not _inside_vocabulary(q, h, is_vocabulary)]
     by_unit = [d for d in docs if any(h.unit == d.unit for h in hits)]
     said = [(h.start, h.end) for h in hits]
@@ -193,7 +270,7 @@ def resolve_scope(question: str, docs: list[Document], current: list[str],
     if unknown and not by_unit and not DEICTIC.search(q[:unknown[0].start()] + unknown[0].group(1)[:2]):
         name = re.sub(r"^(和|与|及|跟|同|、|以及)", "", unknown[0].group(1))
         row_words = is_vocabulary(name[-4:]) and not PLACE.search(name)  # a place says it is a unit
-        if not _mentions_own_words([name], docs) and not row_words:
+        if not _mentions_own_words([name], gazetteer) and not row_words:
             return Scope((), f"文件中没有「{name}」的预算或决算公开（已收录：{_ingested(docs)}）", True)
     several = False
     if by_unit:
@@ -216,7 +293,9 @@ def resolve_scope(question: str, docs: list[Document], current: list[str],
         if kept:
             candidates = kept
     if re.search(r"今年|本年度|当年", q) and not years:  # "社保中心今年…": each unit's latest
-        latest = {d.unit: max(x.year or 0 for x in candidates if x.unit == d.unit) for d in candidates}
+        latest: dict[str, int] = {}
+        for d in candidates:
+            latest[d.unit] = max(latest.get(d.unit, 0), d.year or 0)
         candidates = [d for d in candidates if (d.year or 0) == latest[d.unit]]
     return Scope(tuple(candidates), "", named, several)
 
@@ -231,11 +310,12 @@ def _ingested(docs: list[Document]) -> str:
     return "、".join(units[:8]) + (f"等 {len(units)} 个单位" if len(units) > 8 else "")
 
 
-def _mentions_own_words(mentions: list[str], docs: list[Document]) -> bool:
+def _mentions_own_words(mentions: list[str], gazetteer: Gazetteer) -> bool:
     """"社会保险中心" in "社会保险中心的主要职能" is the document's own unit, said short (but not
     浙江省政协办公厅, whose place no document's unit holds)."""
-    return any(unit_matches(m[-6:], d.unit) and not _other_place(m, UnitHit(d.unit, len(m) - 6, len(m), (0, 0)))
-               for m in mentions for d in docs)
+    return any(h.start == 0 and h.end == len(m[-6:])
+               and not _other_place(m, UnitHit(h.unit, len(m) - 6, len(m), (0, 0)))
+               for m in mentions for h in gazetteer.hits(m[-6:]))
 
 
 def _scope_years(q: str) -> set[int]:

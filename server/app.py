@@ -47,7 +47,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     @app.get("/api/health", tags=["health"])
     def health(engine: EngineDep) -> Health:
         return Health(status="ok", documents=len(engine.documents),
-                      facts=len(engine.table_facts) + len(engine.prose_facts))
+                      facts=engine.fact_count())
 
     @app.get("/", include_in_schema=False)
     def chat_page() -> FileResponse:

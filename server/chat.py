@@ -33,7 +33,7 @@ def answer_chat(req: ChatRequest, services: Services) -> ChatResponse:
         conv.doc_ids = [req.doc_id]
     reply = engine.answer(question, conv)
     doc_id = reply.citations[0].doc_id if reply.citations else None
-    chart = build_chart(reply, services.table_facts(doc_id)) if doc_id else None
+    chart = build_chart(reply, engine.facts_of(doc_id)[0]) if doc_id else None
     return ChatResponse(**reply.to_json(), conversation_id=cid, chart=chart)
 
 

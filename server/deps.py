@@ -7,7 +7,6 @@ import secrets
 import shutil
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -15,7 +14,6 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from ingest.model import Fact
 from ingest.store import Store
 from qa.engine import Engine
 from server.jobs import Jobs
@@ -43,7 +41,6 @@ class Services:
         shutil.rmtree(self.upload_dir, ignore_errors=True)
         self._make_engine = make_engine
         self._engine: Engine | None = None
-        self._facts: dict[str, list[Fact]] = {}
         self._generation, self._checked = -1, 0.0
         self._reload_lock = threading.Lock()
         self._reloading = threading.Event()
@@ -79,9 +76,6 @@ class Services:
                 engine = Engine(store, old.vectors, old.polisher)
             self._use(engine, generation)
 
-    def table_facts(self, doc_id: str) -> list[Fact]:
-        return self._facts.get(doc_id, [])
-
     def _watch(self, engine: Engine) -> None:
         now = time.monotonic()
         if now - self._checked < WATCH_SECONDS or self._reloading.is_set():
@@ -107,10 +101,7 @@ class Services:
     def _use(self, engine: Engine, generation: int | None) -> None:
         if generation is None:  # a write while the first engine loaded shows at the next write
             generation = engine.store.generation()
-        by_doc: dict[str, list[Fact]] = defaultdict(list)
-        for f in engine.table_facts:
-            by_doc[f.doc_id].append(f)
-        self._facts, self._engine, self._generation = dict(by_doc), engine, generation
+        self._engine, self._generation = engine, generation
 
 
 def get_services(request: Request) -> Services:

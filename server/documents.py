@@ -7,7 +7,6 @@ import io
 import re
 import shutil
 import uuid
-from collections import Counter
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
@@ -34,12 +33,12 @@ NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")
 
 @router.get("")
 def list_documents(services: ServicesDep, engine: EngineDep) -> list[DocumentInfo]:
-    counts = Counter(f.doc_id for f in (*engine.table_facts, *engine.prose_facts))
-    with services.store_lock:
+    with engine.read_lock:
+        counts = engine.store.fact_counts()
         sources = {d.doc_id: engine.store.files(d.doc_id) for d in engine.documents}
     return [DocumentInfo(doc_id=d.doc_id, title=d.title, unit=d.unit, year=d.year, kind=d.kind,
                          pages=d.pages, region=d.region, sources=sources[d.doc_id],
-                         facts=counts[d.doc_id]) for d in engine.documents]
+                         facts=counts.get(d.doc_id, 0)) for d in engine.documents]
 
 
 @router.post("", dependencies=[StaffDep], openapi_extra=UPLOAD_BODY, status_code=202,

@@ -41,7 +41,7 @@ def _plain_rows(engine: Engine) -> list[tuple[str, str]]:
 
 def _homophones(engine: Engine) -> dict[str, list[str]]:
     """Characters of the documents grouped by toneless syllable: the slips an input method makes."""
-    chars = {ch for f in engine.table_facts for ch in f.row if "\u4e00" <= ch <= "\u9fff"}
+    chars = {ch for f in engine.store.facts() if f.table != "正文" for ch in f.row if "\u4e00" <= ch <= "\u9fff"}
     by: dict[str, list[str]] = defaultdict(list)
     for ch in sorted(chars):
         by[_syllable(ch)].append(ch)
