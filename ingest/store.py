@@ -256,10 +256,11 @@ class Store:
         """The facts of rows printed with these names, in every document (or these), read
         through the row index: one figure across a thousand documents without loading them."""
         out: list[Fact] = []
+        keep = None if doc_ids is None else set(doc_ids)
         for start in range(0, len(rows), 200):
             part = rows[start:start + 200]
             out += [f for f in self._fact_rows(f" WHERE row IN ({','.join('?' * len(part))})", part)
-                    if doc_ids is None or f.doc_id in doc_ids]
+                    if keep is None or f.doc_id in keep]
         return out
 
     def _fact_rows(self, where: str, args: list[str]) -> list[Fact]:

@@ -40,6 +40,8 @@ QUOTED = re.compile(r"[“\"「『]([^”\"」』]+)[”\"」』]")
 MAX_QUESTION_CHARS = 500
 HISTORY = 10  # turns a conversation remembers for follow-ups
 DOCS_IN_MEMORY = 64  # documents whose facts and indexes stay loaded
+CLARIFY_LISTED = 12  # documents a clarifying question names in its text
+MAX_CANDIDATES = 50  # and offers as choices
 
 
 @dataclass
@@ -125,6 +127,13 @@ class Engine(Arithmetic):
                 self._retrievers.pop(gone, None)
         return got
 
+    def in_memory(self, doc_id: str) -> bool:
+        return doc_id in self._by_doc
+
+    def facts_in_rows(self, rows: list[str], doc_ids: list[str]) -> list[Fact]:
+        with self.read_lock:
+            return self.store.facts_in_rows(rows, doc_ids)
+
     def fact_count(self) -> int:
         with self.read_lock:
             return sum(self.store.fact_counts().values())
@@ -179,8 +188,9 @@ class Engine(Arithmetic):
             return compare_units(self, question, list(scope.docs), conv)
         if len(scope.docs) > 1:
             names = tuple(d.title for d in scope.docs)
-            return Reply(question, "您问的是哪一份文件？" + "；".join(names), "clarify",
-                         candidates=names)
+            listed = "；".join(names[:CLARIFY_LISTED]) + (
+                f"等 {len(names)} 份文件。请说出单位名称和年度" if len(names) > CLARIFY_LISTED else "")
+            return Reply(question, "您问的是哪一份文件？" + listed, "clarify", candidates=names[:MAX_CANDIDATES])
         doc = scope.docs[0]
         conv.doc_ids = [doc.doc_id]
         intent = understand(strip_scope(question, doc))

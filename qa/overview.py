@@ -4,6 +4,7 @@ and one figure compared or ranked across units. Each figure is cited; a gap is c
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from ingest.model import Document, Fact
@@ -11,15 +12,16 @@ from qa import calc
 from qa.calc import Operand
 from qa.compose import label, parts_of, source, unexplained
 from qa.match import match_prose, match_rows
-from qa.reply import Reply
+from qa.reply import Listing, Reply
 from qa.scope import unit_mentions
-from qa.understand import Intent, understand
+from qa.understand import Intent, said_number, understand
 
 if TYPE_CHECKING:
     from qa.engine import Conversation, Engine
 
 ACROSS = re.compile(r"哪个单位|哪家单位|哪个部门|哪家|各单位|各部门|所有单位|这些单位|几个单位|哪个更|哪个多|哪个少"
-                    r"|谁多|谁少|谁的|对比|比较一下|排名|排序")
+                    r"|谁多|谁少|谁的|对比|比较一下|排名|排序|排行|前\s*[0-9一二三四五六七八九十]+\s*(名|个单位|家)"
+                    r"|哪些单位|哪些部门|(最多|最少|最高|最低)的[0-9一二三四五六七八九十两]*(个|家)?(单位|部门)")
 
 
 def rank_parts(engine: Engine, question: str, intent: Intent, subjects: list[str], tf: list[Fact], doc: Document,
@@ -66,31 +68,37 @@ def count_parts(engine: Engine, question: str, intent: Intent, subjects: list[st
 
 
 def compare_units(engine: Engine, question: str, docs: list[Document], conv: Conversation) -> Reply:
-    """One figure in several documents, compared or ranked, each with its source."""
+    """One figure in several documents, compared or ranked, each with its source: the first
+    TOP (or as many as asked) in the text, every document in the reply's table."""
     q = re.sub(r"\s+", "", question)
     for m in unit_mentions(q):
         q = q.replace(m, "")
+    named_year = re.search(r"20\d\d年", q)
     intent = understand(ACROSS.sub("", re.sub(r"(20\d\d)年度?", "", q)))
     phrase = intent.subjects[0] if intent.subjects and intent.subjects[0] else ""
-    phrase = re.sub(r"^(和|与|及|跟|的)+|(哪个|哪家)?最?(多|少|大|小|高|低)?$", "", phrase) or (
+    phrase = re.sub(r"^(和|与|及|跟|的)+|(哪个|哪家)?最?(多|少|大|小|高|低)?的?(单位|部门|是哪些|有哪些|是谁)*$", "",
+                    phrase) or (
         conv.subjects or [""])[-1]
-    found: list[tuple[Document, Fact]] = []
-    for d in docs:
-        tf, pf = engine.facts_of(d.doc_id)
-        f = engine.find(phrase, tf, pf, intent.unit)
-        if f is not None and f.unit in calc.MONEY_UNITS and not unexplained(phrase, f, d.unit):
-            found.append((d, f))
+    phrase = re.sub(r"^(前|后)[0-9一二三四五六七八九十]+(名|个|家)?的?", "", phrase) or phrase
+    if not named_year:
+        docs = _latest_of_each_unit(docs)
+    found = _found_in(engine, phrase, intent.unit, docs)
     if not found:
         return Reply(question, f"所选的 {len(docs)} 份文件都没有披露「{phrase}」的数字。", "not_found")
     plain = re.sub(r"多少", "", q)
     low = bool(re.search(r"少|低|小", plain)) and not re.search(r"多|高|大", plain)
-    found.sort(key=lambda x: calc.convert(x[1].value, x[1].unit, "元"), reverse=not low)
+    found.sort(key=lambda x: (calc.convert(x[1].value, x[1].unit, "元"), x[0].unit), reverse=not low)
     conv.subjects.append(phrase)
+    asked = re.search(r"(?:前|最(?:多|少|高|低|大|小)的)([一二三四五六七八九十两\d]+)(?:个|项|名|位|家|单位)", q)
+    top = max(1, min(said_number(asked.group(1)), MAX_LISTED)) if asked else TOP
+    shown = found[:top]
     lines = "；".join(f"{i}. {d.unit}（{d.year}年{d.kind}）{calc.format_amount(f.value, f.unit)}"
-                      for i, (d, f) in enumerate(found, start=1))
-    missing = [d.unit for d in docs if d not in [x[0] for x in found]]
-    note = f"（{'、'.join(missing)}的文件没有披露这一项）" if missing else ""
-    cites = tuple(engine.cite(f) for _, f in found)
+                      for i, (d, f) in enumerate(shown, start=1))
+    missing = [d.unit for d in docs if d not in {x[0] for x in found}]
+    note = (f"（{'、'.join(missing)}的文件没有披露这一项）" if len(missing) <= 5 else
+            f"（另有 {len(missing)} 份文件没有披露这一项）") if missing else ""
+    cites = tuple(engine.cite(f) for _, f in shown)
+    table = _listing(found, low)
     if len(found) == 1:
         return Reply(question, f"{phrase}：{lines}。{note}", "answered", cites)
     (d1, f1), (d2, f2) = found[0], found[1]
@@ -98,6 +106,66 @@ def compare_units(engine: Engine, question: str, docs: list[Document], conv: Con
     b = Operand(f"{d2.unit}{label(f2)}", f2.value, f2.unit, f2)
     c = calc.difference(a, b, "万元") if not low else calc.difference(b, a, "万元")
     word = "最少" if low else "最多"
-    text = (f"「{phrase}」{'从少到多' if low else '从多到少'}：{lines}。{note}{d1.unit}{word}，"
-            f"与{d2.unit}相差{calc.format_amount(abs(c.result), c.unit)}（{c.expression}）。")
-    return Reply(question, text, "answered", cites, c)
+    order = "从少到多" if low else "从多到少"
+    head = f"「{phrase}」{order}" if len(found) <= top else \
+        f"比较了 {len(found)} 份文件的「{phrase}」，{order}前 {top} 名"
+    rest = f"全部 {len(found)} 份见表格。" if len(found) > top else ""
+    text = (f"{head}：{lines}。{note}{d1.unit}{word}，"
+            f"与{d2.unit}相差{calc.format_amount(abs(c.result), c.unit)}（{c.expression}）。{rest}")
+    return Reply(question, text, "answered", cites, c, table=table if len(found) > top else None)
+
+
+TOP = 10  # entries a ranking states in its text; the reply's table holds them all
+MAX_LISTED = 50
+PER_DOCUMENT = 12  # up to this many documents are each searched like a single document
+
+
+def _latest_of_each_unit(docs: list[Document]) -> list[Document]:
+    """Units compared without a year: each unit's latest document (of the kind most documents
+    are, when a unit published both that year)."""
+    kinds = Counter(d.kind for d in docs)
+    best: dict[str, Document] = {}
+    for d in docs:
+        old = best.get(d.unit)
+        if old is None or ((d.year or 0), kinds[d.kind]) > ((old.year or 0), kinds[old.kind]):
+            best[d.unit] = d
+    return [d for d in docs if best[d.unit] is d]
+
+
+def _found_in(engine: Engine, phrase: str, unit: str | None, docs: list[Document]) -> list[tuple[Document, Fact]]:
+    """Each document's figure for the phrase. A few documents are each searched whole; over
+    many, the rows a few of them link the phrase to (printed name, table type, column) are
+    read for every document at once through the store's row index, so a ranking over a
+    thousand documents reads one row each, not every document."""
+    def searched(d: Document) -> Fact | None:
+        tf, pf = engine.facts_of(d.doc_id)
+        f = engine.find(phrase, tf, pf, unit)
+        ok = f is not None and f.unit in calc.MONEY_UNITS and not unexplained(phrase, f, d.unit)
+        return f if ok else None
+
+    if len(docs) <= PER_DOCUMENT:
+        return [(d, f) for d in docs if (f := searched(d)) is not None]
+    samples = sorted(docs, key=lambda d: (not engine.in_memory(d.doc_id), d.title))[:PER_DOCUMENT]
+    keys: dict[tuple[str, str, str, str | None], Fact] = {}
+    for d in samples:
+        f = searched(d)
+        if f is not None and f.table != "正文":
+            keys.setdefault((f.table_type, f.row, f.column, f.code), f)
+        if len(keys) >= 3:
+            break
+    if not keys:
+        return []
+    wanted = {d.doc_id: d for d in docs}
+    best: dict[str, Fact] = {}
+    for f in engine.facts_in_rows(sorted({k[1] for k in keys}), list(wanted)):
+        k = (f.table_type, f.row, f.column, f.code)
+        if k in keys and (f.doc_id not in best or (f.page or 0) < (best[f.doc_id].page or 0)):
+            best[f.doc_id] = f
+    return [(wanted[i], f) for i, f in best.items()]
+
+
+def _listing(found: list[tuple[Document, Fact]], low: bool) -> Listing:
+    rows = tuple((str(i), d.unit, str(d.year or ""), d.kind, f"{f.value:.2f}", f.unit, label(f),
+                  f.table, str(f.page or ""))
+                 for i, (d, f) in enumerate(found, start=1))
+    return Listing(("名次", "单位", "年度", "类别", "金额", "单位（金额）", "项目", "来源表", "页码"), rows)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +24,37 @@ class Citation:
                 "table": self.table, "quote": self.quote}
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula, quoted with a leading apostrophe;
+    a plain number (-12.50) is left a number."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Rows too many for the reply's text (a ranking over many units): the page shows them as a
+    table, the API gives them as JSON and as CSV."""
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+    def to_csv(self) -> str:
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(self.columns)
+        writer.writerows([spreadsheet_safe(cell) for cell in row] for row in self.rows)
+        return buf.getvalue()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"columns": list(self.columns), "rows": [list(r) for r in self.rows], "csv": self.to_csv()}
+
+
 @dataclass(frozen=True)
 class Reply:
     question: str
@@ -29,9 +63,11 @@ class Reply:
     citations: tuple[Citation, ...] = ()
     calculation: Calculation | None = None
     candidates: tuple[str, ...] = ()  # clarify: the documents to choose from
+    table: Listing | None = None  # every entry of a long listing
 
     def to_json(self) -> dict[str, Any]:
         return {"question": self.question, "answer": self.answer, "status": self.status,
                 "citations": [c.to_json() for c in self.citations],
                 "calculation": self.calculation.to_json() if self.calculation else None,
-                "candidates": list(self.candidates)}
+                "candidates": list(self.candidates),
+                "table": self.table.to_json() if self.table else None}

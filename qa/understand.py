@@ -45,7 +45,7 @@ RANK = re.compile(r"(哪(?:一|[二三四五六七八九十两\d]+)?(?:项|个|�
 NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 
-def _number(text: str) -> int:
+def said_number(text: str) -> int:
     """"3", "三", "十五", "二十" → 3, 3, 15, 20."""
     if text.isdigit():
         return int(text)
@@ -84,7 +84,7 @@ def understand(question: str) -> Intent:
     m = RANK.search(q)
     if m and not re.search(r"比上年|较上年", q):
         top = re.search(r"(?:前|哪)([一二三四五六七八九十两\d]+)(?:个|项|名|位|类)?", q)
-        count = max(1, _number(top.group(1))) if top else 1
+        count = max(1, said_number(top.group(1))) if top else 1
         low = bool(re.search(r"最少|最小|最低|从低到高|从少到多", q))
         subject = _clean(re.sub(r"(里|中|当中|里面|之中)$", "", q[:m.start()].rstrip("，,的")))
         return Intent("rank", (subject,), unit, more=not low, amount=Decimal(count))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import shutil
 import uuid
 from typing import Annotated
@@ -14,6 +13,7 @@ from fastapi.responses import Response
 
 from ingest.errors import StoreError
 from ingest.model import Fact
+from qa.reply import spreadsheet_safe
 from server.deps import EngineDep, ServicesDep, StaffDep
 from server.errors import errors
 from server.schemas import Deleted, DocumentInfo, FactOut, FindingOut, JobOut
@@ -26,9 +26,6 @@ DocId = Annotated[str, Path(max_length=64, description="a doc_id from GET /api/d
 CSV_FIELDS = ("table", "table_type", "code", "row", "column", "value", "unit", "page", "quote",
               "source")
 DELETE_WAIT = 5.0  # seconds a delete waits for an ingest that holds the data dir
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")
 
 
 @router.get("")
@@ -121,18 +118,10 @@ def _csv(doc_id: str, facts: list[FactOut]) -> Response:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows({k: _cell(v) for k, v in f.model_dump().items()} for f in facts)
+    writer.writerows({k: spreadsheet_safe(v) for k, v in f.model_dump().items()} for f in facts)
     # The BOM lets spreadsheet programs read the Chinese text as UTF-8.
     return Response("\ufeff" + buf.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="facts-{doc_id}.csv"'})
-
-
-def _cell(value: object) -> object:
-    """A text cell a spreadsheet would run as a formula, quoted with a leading apostrophe;
-    a plain number (-12.50) is left a number."""
-    if isinstance(value, str) and value.startswith(FORMULA_START) and not NUMBER.fullmatch(value):
-        return "'" + value
-    return value
 
 
 def _facts(doc_id: str, services: ServicesDep) -> list[Fact]:

@@ -65,6 +65,7 @@ class ChatResponse(BaseModel):
     citations: list[dict[str, Any]]
     calculation: dict[str, Any] | None
     candidates: list[str] = []
+    table: dict[str, Any] | None = None  # a long listing: columns, rows and the same as CSV
     conversation_id: str
     chart: Chart | None = None
 

@@ -150,6 +150,7 @@ function showReply(turn, reply) {
   turn.answer.classList.add("status-" + reply.status);
   if (reply.calculation) turn.answer.appendChild(renderCalculation(reply.calculation));
   if (reply.chart) turn.answer.appendChild(renderChart(reply.chart));
+  if (reply.table) turn.answer.appendChild(renderListing(reply.table));
   if (reply.candidates && reply.candidates.length) {
     turn.answer.appendChild(renderCandidates(reply.question, reply.candidates));
   }
@@ -168,6 +169,26 @@ function renderCalculation(calc) {
   const list = el("ul", "operands");
   for (const o of calc.operands) list.appendChild(el("li", "", o.label + "：" + number(o.value, o.unit)));
   box.appendChild(list);
+  return box;
+}
+
+function renderListing(listing) {
+  const box = el("details", "listing");
+  box.appendChild(el("summary", "", "全部 " + listing.rows.length + " 项（表格）"));
+  const download = el("a", "csv", "下载 CSV");
+  download.href = URL.createObjectURL(new Blob(["\ufeff" + listing.csv], { type: "text/csv" }));
+  download.download = "ranking.csv";
+  box.appendChild(download);
+  const table = el("table");
+  const head = el("tr");
+  for (const c of listing.columns) head.appendChild(el("th", "", c));
+  table.appendChild(head);
+  for (const row of listing.rows) {
+    const tr = el("tr");
+    for (const cell of row) tr.appendChild(el("td", "", cell));
+    table.appendChild(tr);
+  }
+  box.appendChild(table);
   return box;
 }
 
