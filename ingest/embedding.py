@@ -14,6 +14,8 @@ import os
 import shutil
 import struct
 import tempfile
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -254,7 +256,12 @@ def _is_complete(folder: Path, stamp: dict[str, Any]) -> bool:
 
 
 class SentenceEmbedder(Embeddings):
-    """LangChain ``Embeddings`` over a SentenceTransformer, adding e5's query/passage prefixes."""
+    """LangChain ``Embeddings`` over a SentenceTransformer, adding e5's query/passage prefixes.
+    A text embedded once is not embedded again while the process runs (CACHED texts, least
+    recently used dropped first): a question asked again, and the paragraphs that many units'
+    disclosures share word for word, cost one forward pass."""
+
+    CACHED = 20_000
 
     def __init__(self, model: SentenceTransformer) -> None:
         self.model = model
@@ -262,13 +269,24 @@ class SentenceEmbedder(Embeddings):
         # models without these prompts (most non-e5 models) are embedded as plain text
         self._query_prompt = "query" if prompts.get("query") else None
         self._passage_prompt = "passage" if prompts.get("passage") else None
+        self._cache: OrderedDict[tuple[str | None, str], list[float]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def _encode(self, texts: list[str], prompt_name: str | None) -> list[list[float]]:
-        if not texts:
-            return []
-        vectors = self.model.encode(texts, prompt_name=prompt_name, normalize_embeddings=True,
-                                    convert_to_numpy=True, show_progress_bar=False)
-        return vectors.tolist()
+        with self._lock:
+            known = {t: self._cache[(prompt_name, t)] for t in texts if (prompt_name, t) in self._cache}
+        todo = list(dict.fromkeys(t for t in texts if t not in known))
+        if todo:
+            vectors = self.model.encode(todo, prompt_name=prompt_name, normalize_embeddings=True,
+                                        convert_to_numpy=True, show_progress_bar=False)
+            known.update(zip(todo, vectors.tolist(), strict=True))
+        with self._lock:
+            for t in texts:
+                self._cache[(prompt_name, t)] = known[t]
+                self._cache.move_to_end((prompt_name, t))
+            while len(self._cache) > self.CACHED:
+                self._cache.popitem(last=False)
+        return [known[t] for t in texts]
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self._encode(list(texts), self._passage_prompt)

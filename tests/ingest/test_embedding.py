@@ -129,3 +129,24 @@ def test_models_without_prompts_embed_plain_text() -> None:
     assert embedder.embed_documents(["a", "b"]) == [[1.0, 1.0], [1.0, 1.0]]
     assert embedder.embed_documents([]) == []
     assert model.prompt_names == [None, None]
+
+
+def test_a_text_is_embedded_once_and_gives_the_same_vector(embedder: SentenceEmbedder,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    first = embedder.embed_documents(SENTENCES[:3])
+    query = embedder.embed_query(SENTENCES[2])
+    calls: list[list[str]] = []
+    encode = embedder.model.encode
+
+    def counted(texts: list[str], **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(list(texts))
+        return encode(texts, **kwargs)
+
+    monkeypatch.setattr(embedder.model, "encode", counted)
+    new = "本测试专用的一句新文本：会议费预算比上年减少3.50万元。"
+    again = embedder.embed_documents([SENTENCES[1], SENTENCES[0], new, new])
+    assert calls == [[new]]  # only the new text, once
+    assert again[:2] == [first[1], first[0]]
+    assert again[2] == again[3]
+    assert embedder.embed_query(SENTENCES[2]) == query != first[2]  # a query is not a passage
+    assert len(calls) == 1
