@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 
 from ingest.model import Fact
 from qa.align import CJK, NOISE, Alignment, align, clean, common_block, sound
@@ -102,27 +102,34 @@ def build_index(table_facts: list[Fact], prose_facts: list[Fact], measures: tupl
         title = re.sub(r"20\d\d年度?|单位[:：].*$", "", clean(table.split(" ", 1)[-1]))
         prio = TABLE_PRIORITY.index(first.table_type) if first.table_type in TABLE_PRIORITY else 50
         index.groups.append(Group(names, by_column, title, prio, total=row in TOTAL_ROWS, parents=tuple(parents),
-                                  people=_people_words(names),
+                                  people=_people_words(tuple(names)),
                                   siblings=frozenset(in_table[table] - {clean(row)})))
     for f in prose_facts:
         if f.column in measures and clean(f.row):
             names = [(clean(f.row), False)]
             index.groups.append(Group(names, {f.column: f}, clean(f.section), 60, prose=True,
-                                      people=_people_words(names)))
+                                      people=_people_words(tuple(names))))
     return index
 
 
-def _people_words(names: list[tuple[str, bool]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+@lru_cache(maxsize=50_000)  # rows are named alike in every document: each name is looked up once
+def _people_words(names: tuple[tuple[str, bool], ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """People's words (qa/lexicon.toml) for a row: those that name it (a printed form is its
     name), and those that may qualify it (its name holds a printed form)."""
     naming, qualifying = [], []
-    for said, printed in lexicon()["people"].items():
-        forms = [clean(p) for p in printed.split("|") if clean(p)]
+    for said, forms in _printed_forms():
         if any(f == n for f in forms for n, _ in names):
             naming.append(said)
         if any(f in n for f in forms for n, _ in names):
             qualifying.append(said)
     return (tuple(sorted(naming, key=len, reverse=True)), tuple(sorted(qualifying, key=len, reverse=True)))
+
+
+@lru_cache(maxsize=1)
+def _printed_forms() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each people's word with the printed forms it stands for, cleaned once."""
+    return tuple((said, tuple(clean(p) for p in printed.split("|") if clean(p)))
+                 for said, printed in lexicon()["people"].items())
 
 
 def _asking() -> re.Pattern[str]:
