@@ -167,7 +167,8 @@ def _other_place(q: str, h: UnitHit) -> bool:
 
     for m in PLACE.finditer(q):
         if m.end() > h.start - 4 and m.start() < h.end and m.group(0)[:2] not in NOT_PLACE \
-                and sound(m.group(0)) not in sound(h.unit):
+                and sound(m.group(0)) not in sound(h.unit) \
+                and not (m.start() < h.start and sound(m.group(0)[1:]) in sound(h.unit)):  # "2026年沛县…"
             return True
     return False
 
