@@ -7,6 +7,8 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
+import jieba
+
 from ingest.errors import QuestionError
 from ingest.model import Document, Fact
 from ingest.settings import Settings
@@ -87,6 +89,7 @@ class Engine(Arithmetic):
         self.polisher = polisher  # optional LLM rephrasing, figures guarded (qa.llm)
         self.chooser = chooser  # optional LLM choosing a row where the engine abstains (qa.choose)
         self.read_lock = threading.RLock()  # the store's connection serves one reader at a time
+        jieba.initialize()  # its dictionary loads once per process, at start rather than at a first question
         self._cache_lock = threading.Lock()
         self.reload()
 

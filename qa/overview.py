@@ -71,7 +71,8 @@ def compare_units(engine: Engine, question: str, docs: list[Document], conv: Con
     """One figure in several documents, compared or ranked, each with its source: the first
     TOP (or as many as asked) in the text, every document in the reply's table."""
     q = re.sub(r"\s+", "", question)
-    for m in unit_mentions(q):
+    said = {q[h.start:h.end] for h in engine.gazetteer.named(q)} | set(unit_mentions(q))
+    for m in sorted(said, key=len, reverse=True):
         q = q.replace(m, "")
     named_year = re.search(r"20\d\d年", q)
     intent = understand(ACROSS.sub("", re.sub(r"(20\d\d)年度?", "", q)))
@@ -95,8 +96,9 @@ def compare_units(engine: Engine, question: str, docs: list[Document], conv: Con
     lines = "；".join(f"{i}. {d.unit}（{d.year}年{d.kind}）{calc.format_amount(f.value, f.unit)}"
                       for i, (d, f) in enumerate(shown, start=1))
     missing = [d.unit for d in docs if d not in {x[0] for x in found}]
-    note = (f"（{'、'.join(missing)}的文件没有披露这一项）" if len(missing) <= 5 else
-            f"（另有 {len(missing)} 份文件没有披露这一项）") if missing else ""
+    absent = "没有披露这一项" if len(docs) <= PER_DOCUMENT else "中没有找到同名的一项"
+    note = (f"（{'、'.join(missing)}的文件{absent}）" if len(missing) <= 5 else
+            f"（另有 {len(missing)} 份文件{absent}）") if missing else ""
     cites = tuple(engine.cite(f) for _, f in shown)
     table = _listing(found, low)
     if len(found) == 1:
@@ -147,11 +149,13 @@ def _found_in(engine: Engine, phrase: str, unit: str | None, docs: list[Document
         return [(d, f) for d in docs if (f := searched(d)) is not None]
     samples = sorted(docs, key=lambda d: (not engine.in_memory(d.doc_id), d.title))[:PER_DOCUMENT]
     keys: dict[tuple[str, str, str, str | None], Fact] = {}
+    agreed = 0
     for d in samples:
         f = searched(d)
         if f is not None and f.table != "正文":
             keys.setdefault((f.table_type, f.row, f.column, f.code), f)
-        if len(keys) >= 3:
+            agreed += 1
+        if agreed >= 3:
             break
     if not keys:
         return []

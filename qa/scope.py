@@ -33,7 +33,8 @@ def unit_mentions(q: str) -> list[str]:
 
 
 DEICTIC = re.compile(r"(这个|这家|该|本|此|这)$")
-LEADING = r"^(今年|去年|明年|本年|年度|年|度|的|那么|那|请问|换成|换到|改成|看看|关于|和|与|及|跟)+"
+LEADING = (r"^(今年|去年|明年|本年|年度|年|度|的|那么|那|请问|换成|换到|改成|看看|关于|和|与|及|跟"
+           r"|比较|对比|相比|查询|查)+")
 PLACE = re.compile(r"[\u4e00-\u9fff]{2}(?:省|市|区|县|州|旗)|人民政府")
 NOT_PLACE = ("今年", "去年", "明年", "本年", "前年", "当年", "上年", "换成", "换到", "改成", "看看", "那么", "还有",
              "以及", "我们", "你们", "他们")
@@ -161,8 +162,9 @@ def _other_place(q: str, h: UnitHit) -> bool:
 
     for m in ORG.finditer(q):
         if m.start() < h.start < m.end() or m.start() < h.end <= m.end():
-            before = re.sub(LEADING, "", q[m.start():h.start])
-            if any(ch not in h.unit for ch in before):
+            before = re.sub(LEADING, "", re.split(r"和|与|及|跟|同|、|，|,", q[m.start():h.start])[-1])
+            if len(before) > 1 and any(ch not in h.unit for ch in before):  # one character: the
+                # end of a word the match began inside ("比较X局": 较)
                 return True
 
     for m in PLACE.finditer(q):
@@ -265,6 +267,8 @@ def resolve_scope(question: str, docs: list[Document], current: list[str],
     gazetteer = gazetteer or Gazetteer(docs)
     hits = [h for h in gazetteer.named(q)
             if q[h.start:h.end] == h.unit or not _inside_vocabulary(q, h, is_vocabulary)]
+    if not years:  # "裕民县档案馆2023年…": the year said right after the unit named
+        years = {y for h in hits[:1] if (y := _year_beside(q, h))}
     by_unit = [d for d in docs if any(h.unit == d.unit for h in hits)]
     said = [(h.start, h.end) for h in hits]
     unknown = [m for m in ORG.finditer(q) if not any(a < m.end() and m.start() < b for a, b in said)]
@@ -278,6 +282,11 @@ def resolve_scope(question: str, docs: list[Document], current: list[str],
         candidates, named = by_unit, True
         starts = {h.start for h in hits}
         several = len({d.unit for d in by_unit}) > 1 and len(starts) > 1
+    own = {h.unit: _year_beside(q, h) for h in hits} if several else {}
+    if any(own.values()):  # "A2024年与B2026年…": each unit its own year
+        paired = [d for d in by_unit if own.get(d.unit) in (None, d.year)]
+        if paired:
+            return Scope(tuple(paired), "", True, len({d.unit for d in paired}) > 1)
     if years:
         by_year = [d for d in candidates if d.year in years]
         if not by_year and not (years & doc_years and not by_unit):
@@ -299,6 +308,12 @@ def resolve_scope(question: str, docs: list[Document], current: list[str],
             latest[d.unit] = max(latest.get(d.unit, 0), d.year or 0)
         candidates = [d for d in candidates if (d.year or 0) == latest[d.unit]]
     return Scope(tuple(candidates), "", named, several)
+
+
+def _year_beside(q: str, h: UnitHit) -> int | None:
+    """The year said right after a unit's name, or right before it."""
+    m = re.match(r"的?(20\d\d)年", q[h.end:]) or re.search(r"(20\d\d)年度?的?$", q[:h.start])
+    return int(m.group(1)) if m else None
 
 
 def _inside_vocabulary(q: str, h: UnitHit, is_vocabulary: Callable[[str], bool]) -> bool:
