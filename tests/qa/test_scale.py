@@ -1,0 +1,164 @@
+"""A thousand units with confusable names (和静县教育局 / 和硕县教育局 / 新和县财政局): a question
+naming one unit and year reaches that document, two named units compare exactly those two,
+an unknown sibling is not another unit's figures; the work per question does not grow with
+the number of documents; rankings over many documents list the top and table the rest."""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from eval.synth import choose_units, generate
+from eval.synth_names import DEPARTMENTS, PLACES
+from ingest import Store, ingest_paths
+from ingest.model import Document
+from qa import engine as engine_module
+from qa import scope as scope_module
+from qa.engine import Conversation, Engine
+from qa.scope import Gazetteer, resolve_scope
+
+N = 1000
+
+
+def _documents(n: int, seed: int = 7) -> list[Document]:
+    return [Document(f"d{i:04d}", f"{place}{dept}{year}年单位预算公开", place + dept, year, "预算",
+                     "", "", 1, "")
+            for i, (place, dept, year) in enumerate(choose_units(n, random.Random(seed)))]
+
+
+@pytest.fixture(scope="module")
+def thousand() -> tuple[list[Document], Gazetteer]:
+    docs = _documents(N)
+    return docs, Gazetteer(docs)
+
+
+FORMS = ("{u}{y}年的三公经费是多少", "{y}年{u}三公经费多少钱", "请问{u}{yy}年三公经费", "{u} {y}年 公务接待费？",
+         "比较一下{y}年{u}的机关运行经费")
+
+
+def test_a_unit_and_year_named_reach_that_document_among_a_thousand(thousand) -> None:  # type: ignore[no-untyped-def]
+    docs, gazetteer = thousand
+    rng = random.Random(1)
+    wrong = []
+    for d in rng.sample(docs, 300):
+        q = rng.choice(FORMS).format(u=d.unit, y=d.year, yy=str(d.year)[2:])
+        q = re.sub(r"(?<![\d])(\d{2})年", r"20\1年", q)  # the engine's normaliser does this
+        scope = resolve_scope(q, docs, [], gazetteer=gazetteer)
+        if [x.doc_id for x in scope.docs] != [d.doc_id]:
+            wrong.append((q, [x.title for x in scope.docs][:3], scope.problem))
+    assert wrong == []
+
+
+def test_two_named_units_compare_exactly_those_two(thousand) -> None:  # type: ignore[no-untyped-def]
+    docs, gazetteer = thousand
+    rng = random.Random(2)
+    wrong = []
+    for _ in range(150):
+        a, b = rng.sample(docs, 2)
+        if a.unit == b.unit:
+            continue
+        form = rng.choice(("{a}和{b}的三公经费哪个多", "比较{a}与{b}的公务接待费", "{a}{ya}年与{b}{yb}年三公经费对比"))
+        q = form.format(a=a.unit, b=b.unit, ya=a.year, yb=b.year)
+        scope = resolve_scope(q, docs, [], gazetteer=gazetteer)
+        if {x.unit for x in scope.docs} != {a.unit, b.unit} or not scope.several:
+            wrong.append((q, sorted({x.unit for x in scope.docs})[:4]))
+        if "ya" in form and {x.doc_id for x in scope.docs} != {a.doc_id, b.doc_id}:
+            wrong.append((q, "each unit its own year"))
+    assert wrong == []
+
+
+def test_a_sibling_that_is_not_ingested_is_not_another_units_figures(thousand) -> None:  # type: ignore[no-untyped-def]
+    docs, gazetteer = thousand
+    units = {d.unit for d in docs}
+    rng = random.Random(3)
+    absent = [p + d for p in PLACES for d in DEPARTMENTS if p + d not in units]
+    assert len(absent) > 100
+    wrong = []
+    for unit in rng.sample(absent, 100):
+        scope = resolve_scope(f"{unit}2025年三公经费是多少", docs, [], gazetteer=gazetteer)
+        if scope.docs:
+            wrong.append((unit, [x.unit for x in scope.docs][:3]))
+    assert wrong == []
+
+
+def test_matching_a_unit_reads_a_few_units_not_all(thousand, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    docs, gazetteer = thousand
+    calls: list[str] = []
+    hits = scope_module.unit_hits
+
+    def counted(q: str, units: list[str]):  # type: ignore[no-untyped-def]
+        calls.extend(units)
+        return hits(q, units)
+
+    monkeypatch.setattr(scope_module, "unit_hits", counted)
+    rng = random.Random(4)
+    for d in rng.sample(docs, 50):
+        resolve_scope(f"{d.unit}{d.year}年三公经费是多少", docs, [], gazetteer=gazetteer)
+    assert len(calls) / 50 <= 30  # of a thousand units, whatever N is
+
+
+# --- an engine over ingested synthetic documents --------------------------------------------
+
+DOCS = 30
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, list]:
+    folder = tmp_path_factory.mktemp("synthetic")
+    made = generate(DOCS, folder / "files", seed=5)
+    store = Store(folder / "data")
+    results = ingest_paths([folder / "files"], store)
+    assert not [r.error for r in results if r.error]
+    return Engine(store, None), made
+
+
+@pytest.mark.slow
+def test_each_synthetic_document_is_answered_from_itself(synthetic, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    engine, made = synthetic
+    monkeypatch.setattr(engine_module, "DOCS_IN_MEMORY", 4)
+    by_name = {(d.unit, d.year): d.doc_id for d in engine.documents}
+    for m in made:
+        fact = m.facts[0]
+        reply = engine.answer(f"{m.unit}{m.year}年的{fact.asked_as}是多少", Conversation())
+        assert reply.status == "answered", reply.answer
+        assert reply.citations[0].doc_id == by_name[(m.unit, m.year)]
+        assert f"{float(fact.value):.2f}万元" in reply.answer
+        assert len(engine._by_doc) <= 4  # a bounded number of documents stays in memory
+
+
+@pytest.mark.slow
+def test_a_ranking_over_many_documents_lists_the_top_and_tables_all(synthetic) -> None:  # type: ignore[no-untyped-def]
+    engine, _ = synthetic
+    latest = {}
+    for d in engine.documents:
+        if d.unit not in latest or d.year > latest[d.unit].year:
+            latest[d.unit] = d
+    expected = {}
+    for d in latest.values():  # each document searched whole: what the ranking must agree with
+        tf, pf = engine.facts_of(d.doc_id)
+        f = engine.find("三公经费", tf, pf)
+        assert f is not None
+        expected[d.doc_id] = f.value
+    reply = engine.answer("哪个单位三公经费最多？", Conversation())
+    assert reply.status == "answered"
+    assert f"比较了 {len(latest)} 份文件" in reply.answer
+    assert reply.table is not None and len(reply.table.rows) == len(latest)
+    values = [row[4] for row in reply.table.rows]
+    assert sorted(values, key=float, reverse=True) == values
+    assert sorted(values) == sorted(f"{v:.2f}" for v in expected.values())
+    assert len(reply.citations) == 10 and len(reply.answer) < 800
+    assert reply.table.to_csv().count("\n") == len(latest) + 1
+    top3 = engine.answer("三公经费最少的3个单位", Conversation())
+    assert "前 3 名" in top3.answer and "4. " not in top3.answer
+
+
+@pytest.mark.slow
+def test_a_question_that_names_no_unit_lists_a_few_documents_to_choose(synthetic) -> None:  # type: ignore[no-untyped-def]
+    engine, _ = synthetic
+    reply = engine.answer("三公经费是多少？", Conversation())
+    assert reply.status == "clarify"
+    assert f"等 {len(engine.documents)} 份文件" in reply.answer
+    assert len(reply.candidates) <= engine_module.MAX_CANDIDATES
