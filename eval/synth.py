@@ -74,11 +74,13 @@ class SynthDoc:
 
 def choose_units(n: int, rng: random.Random) -> list[tuple[str, str, int]]:
     """n distinct (place, department, year); units repeat across years the way real
-    archives do, so a question must get the year right as well as the unit."""
+    archives do, so a question must get the year right as well as the unit. The first n
+    of a larger corpus of the same seed: N=50 is a part of N=200, whose ingest can reuse it."""
     combos = [(p, d, y) for p in PLACES for d in DEPARTMENTS for y in YEARS]
     if n > len(combos):
         raise ValueError(f"at most {len(combos)} synthetic documents")
-    return rng.sample(combos, n)
+    rng.shuffle(combos)
+    return combos[:n]
 
 
 def scale_figures(text: str, factor: int, year_shift: int) -> str:
@@ -111,7 +113,7 @@ def generate(n: int, out: Path, seed: int = 12, seed_file: Path = SEED) -> list[
     out.mkdir(parents=True, exist_ok=True)
     docs: list[SynthDoc] = []
     for i, (place, dept, year) in enumerate(choose_units(n, rng)):
-        factor = rng.randint(1, MAX_FACTOR)
+        factor = random.Random(f"{seed}/{i}").randint(1, MAX_FACTOR)
         name = f"syn_{i:04d}.txt"
         (out / name).write_text(render(seed_text, place, dept, year, factor), encoding="utf-8")
         facts = tuple(Fact(asked, table, row, column, str(Decimal(v) * factor), "万元")

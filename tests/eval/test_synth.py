@@ -27,6 +27,7 @@ def test_documents_are_distinct_and_reproducible(tmp_path: Path) -> None:
     again = generate(300, tmp_path / "b", seed=3)
     assert docs == again == read_manifest(tmp_path / "a")
     assert (tmp_path / "a" / "syn_0007.txt").read_bytes() == (tmp_path / "b" / "syn_0007.txt").read_bytes()
+    assert generate(50, tmp_path / "c", seed=3) == docs[:50]  # a smaller corpus is a part of a larger one
 
 
 @pytest.mark.parametrize("text, factor, shift, expected", [
