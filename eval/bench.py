@@ -196,7 +196,8 @@ def _missed(o: Outcome) -> bool:
 def _miss(o: Outcome) -> dict[str, Any]:
     return {"kind": o.question.kind, "question": o.question.message, "doc_id": o.question.doc_id,
             "status": o.status, "ms": _ms(o.seconds), "wrong_doc": o.wrong_doc, "right_value": o.right_value,
-            "other_units": o.other_units, "error": o.error, "answer": o.answer}
+            "other_units": o.other_units, "error": o.error, "expected": list(o.question.expect_docs),
+            "cited": list(o.cited), "answer": o.answer}
 
 
 def markdown(results: list[dict[str, Any]]) -> str:

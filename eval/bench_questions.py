@@ -75,21 +75,25 @@ class Outcome:
     status: str = "error"
     length: int = 0  # characters of the reply's text
     wrong_doc: bool = False  # a citation of a document the question did not ask about
-    right_value: bool = False
+    right_value: bool = False  # lookup: the figure from the right document; compare: exactly A and B
     units_listed: int = 0
     other_units: int = 0  # units named in the reply that the question did not name
     error: str = ""
     answer: str = ""  # the reply's text, cut to 300 characters, for answers.jsonl
+    cited: tuple[str, ...] = ()
 
 
 def judge(q: Question, reply: dict[str, Any], seconds: float, units: list[str]) -> Outcome:
     answer = str(reply.get("answer", ""))
     cited = {c.get("doc_id") for c in reply.get("citations", [])}
-    out = Outcome(q, seconds, str(reply.get("status", "")), len(answer), answer=answer[:300])
+    out = Outcome(q, seconds, str(reply.get("status", "")), len(answer), answer=answer[:300],
+                  cited=tuple(sorted(str(c) for c in cited)))
     if q.expect_docs and cited:
         out.wrong_doc = not cited <= set(q.expect_docs)
     if q.expect_value:
         out.right_value = q.expect_value in answer.replace(",", "") and not out.wrong_doc
+    if q.kind == "compare":
+        out.right_value = out.status == "answered" and cited == set(q.expect_docs)
     if q.kind in ("compare", "ranking"):
         named = units_named(answer, units)
         out.units_listed = len(named)

@@ -54,6 +54,8 @@ ROWS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
     ("A和B哪个多: p50 / p95", lambda r: f"{_ms(r['kinds']['compare']['p50_ms'])} / "
                                        f"{_ms(r['kinds']['compare']['p95_ms'])}"),
     ("A和B哪个多: replies", lambda r: _statuses(r["kinds"]["compare"])),
+    ("A和B哪个多: answered citing exactly A and B",
+     lambda r: f"{r['kinds']['compare']['right_value']}/{r['kinds']['compare']['asked']}"),
     ("A和B哪个多: units listed (mean), other than A and B (mean), wrong doc",
      lambda r: f"{r['kinds']['compare']['units_listed_mean']}, {r['kinds']['compare']['other_units_mean']}, "
                f"{r['kinds']['compare']['wrong_doc']}/{r['kinds']['compare']['asked']}"),

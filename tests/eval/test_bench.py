@@ -41,6 +41,9 @@ def test_judge_counts_wrong_documents_and_other_units() -> None:
     c = Question("compare", "…", None, ("d1", "d2"), ("和静县教育局", "和硕县教育局"))
     listed = judge(c, {"answer": "1. 和静县教育局 3万元；2. 新和县财政局 2万元", "status": "answered"}, 0.0, units)
     assert (listed.units_listed, listed.other_units) == (2, 1)
+    both = judge(c, {"answer": "…", "status": "answered", "citations": [{"doc_id": "d2"}, {"doc_id": "d1"}]}, 0, units)
+    one = judge(c, {"answer": "…", "status": "answered", "citations": [{"doc_id": "d1"}]}, 0, units)
+    assert both.right_value and not both.wrong_doc and not one.right_value
 
 
 def test_units_named_keeps_the_longest_name() -> None:
