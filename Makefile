@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: install run test lint
+.PHONY: install run test lint bench
 
 install: $(VENV)/.installed
 
@@ -23,3 +23,8 @@ lint: install
 
 test: lint
 	$(BIN)/pytest
+
+# Not a test: N synthetic documents (50, 200, 1000), their ingest, server start, memory,
+# latency per kind of question and 20 clients for 60 s; a Markdown table and JSON in bench-data/.
+bench: install
+	$(BIN)/budget-qa bench --n 50 200 1000 --workdir bench-data --reuse

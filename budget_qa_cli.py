@@ -36,6 +36,16 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("serve", help="the web chat and the API")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p = sub.add_parser("bench", help="benchmark on N synthetic documents (not a test): start, memory, latency, load")
+    p.add_argument("--n", type=int, nargs="+", default=[50, 200, 1000], help="corpus sizes (50 200 1000)")
+    p.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
+    p.add_argument("--workdir", type=Path, default=Path("bench-data"), help="corpora, stores and results")
+    p.add_argument("--reuse", action="store_true", help="keep corpora and stores already built")
+    p.add_argument("--questions", type=int, default=50, help="lookups, prose questions and comparisons each")
+    p.add_argument("--clients", type=int, default=20, help="concurrent HTTP clients of the load")
+    p.add_argument("--seconds", type=float, default=60.0, help="how long the load runs")
+    p.add_argument("--workers", type=int, default=2, help="server workers under load")
+    p.add_argument("--no-load", action="store_true", help="skip the concurrent load")
     args = parser.parse_args(argv)
     settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
     try:
@@ -208,8 +218,19 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.bench import BenchOptions, markdown, run_bench
+
+    opts = BenchOptions(tuple(args.n), args.backend, args.workdir, args.reuse, args.questions,
+                        args.clients, args.seconds, args.workers, not args.no_load)
+    results = run_bench(opts, say=lambda m: print(m, file=sys.stderr, flush=True))
+    print(markdown(results))
+    print(f"JSON: {args.workdir / f'bench-{args.backend}.json'}")
+    return 0
+
+
 COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "eval": cmd_eval, "facts": cmd_facts,
-            "audit": cmd_audit, "documents": cmd_documents, "serve": cmd_serve}
+            "audit": cmd_audit, "documents": cmd_documents, "serve": cmd_serve, "bench": cmd_bench}
 
 if __name__ == "__main__":
     sys.exit(main())
