@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from ingest.model import Document
 
-ORG = re.compile(r"([\u4e00-\u9fff]{2,20}?(?:局|中心|院|厅|委员会|办公室|办事处|街道|政府|学校|医院)"
+ORG = re.compile(r"([\u4e00-\u9fff]{2,20}?(?:局|中心|院|厅|委员会|办公室|办事处|街道|政府|学校|医院|馆|站)"
                  r"(?:办事处|办公室|局|中心)*)")
 
 
@@ -35,7 +35,8 @@ def unit_mentions(q: str) -> list[str]:
 DEICTIC = re.compile(r"(这个|这家|该|本|此|这)$")
 LEADING = (r"^(今年|去年|明年|本年|年度|年|度|的|那么|那|请问|换成|换到|改成|看看|关于|和|与|及|跟"
            r"|比较|对比|相比|查询|查)+")
-PLACE = re.compile(r"[\u4e00-\u9fff]{2}(?:省|市|区|县|州|旗)|人民政府")
+PLACE = re.compile(r"[\u4e00-\u9fff]{1,2}(?:省|市|区|县|州|旗)|人民政府")
+WORD_ENDS = "年的在与及跟同问查看和"  # characters that end the word before a place rather than begin it
 NOT_PLACE = ("今年", "去年", "明年", "本年", "前年", "当年", "上年", "换成", "换到", "改成", "看看", "那么", "还有",
              "以及", "我们", "你们", "他们")
 
@@ -168,9 +169,12 @@ def _other_place(q: str, h: UnitHit) -> bool:
                 return True
 
     for m in PLACE.finditer(q):
-        if m.end() > h.start - 4 and m.start() < h.end and m.group(0)[:2] not in NOT_PLACE \
-                and sound(m.group(0)) not in sound(h.unit) \
-                and not (m.start() < h.start and sound(m.group(0)[1:]) in sound(h.unit)):  # "2026年沛县…"
+        place = m.group(0)
+        if len(place) == 3 and place[0] in WORD_ENDS:  # "2026年沛县", "问丰县": a one-character place
+            place = place[1:]
+        if place[:2] in NOT_PLACE or place[0] in "全本该各此那这":  # 全县, 本市: the unit's own place
+            continue
+        if m.end() > h.start - 4 and m.start() < h.end and sound(place) not in sound(h.unit):
             return True
     return False
 
