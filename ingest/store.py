@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS findings (doc_id TEXT, kind TEXT, ok INTEGER, message
   page INTEGER, tbl TEXT);
 CREATE INDEX IF NOT EXISTS facts_doc ON facts(doc_id);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
-CREATE INDEX IF NOT EXISTS facts_row ON facts(row);
+CREATE INDEX IF NOT EXISTS facts_row_tbl ON facts(row, tbl);
+CREATE INDEX IF NOT EXISTS facts_col_tbl ON facts(col, tbl);
 CREATE TABLE IF NOT EXISTS vector_outbox (chunk_id TEXT PRIMARY KEY, op TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
@@ -86,7 +87,7 @@ class Store:
     def _current(self) -> bool:
         """The schema is there already (opening a store then writes nothing)."""
         names = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master")}
-        return {"meta", "vector_outbox", "facts_doc", "chunks_doc", "facts_row"} <= names and "source" in {
+        return {"meta", "vector_outbox", "facts_doc", "chunks_doc", "facts_row_tbl", "facts_col_tbl"} <= names and "source" in {
             r[1] for r in self.db.execute("PRAGMA table_info(facts)")}
 
     @contextmanager
