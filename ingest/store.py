@@ -87,8 +87,8 @@ class Store:
     def _current(self) -> bool:
         """The schema is there already (opening a store then writes nothing)."""
         names = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master")}
-        return {"meta", "vector_outbox", "facts_doc", "chunks_doc", "facts_row_tbl", "facts_col_tbl"} <= names and "source" in {
-            r[1] for r in self.db.execute("PRAGMA table_info(facts)")}
+        wanted = {"meta", "vector_outbox", "facts_doc", "chunks_doc", "facts_row_tbl", "facts_col_tbl"}
+        return wanted <= names and "source" in {r[1] for r in self.db.execute("PRAGMA table_info(facts)")}
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
