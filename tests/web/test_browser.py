@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
+from eval.synth import scale_figures
 from ingest import Store, ingest_paths
 from qa import Engine
 from server.app import create_app
@@ -26,6 +27,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--no-first-run"]
 TOKEN = "browser-test-token"
 SHARE = "人员经费占基本支出的比例是多少？"
+OTHER_UNITS = ("和硕县社会保险中心", "和静县教育局", "新和县财政局")
 
 
 def _need_chromium() -> None:
@@ -44,6 +46,23 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     store = Store(data_dir)
     [result] = ingest_paths([SEED], store)
     assert not result.error
+    yield from _serve(data_dir, store)
+
+
+@pytest.fixture(scope="module")
+def many_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The seed and three units more, each with its figures times k, for answers over units."""
+    _need_chromium()
+    folder = tmp_path_factory.mktemp("web-many")
+    for k, name in enumerate(OTHER_UNITS, start=2):
+        (folder / f"{k}.txt").write_text(scale_figures(SEED.read_text(encoding="utf-8"), k, 0)
+                                         .replace("和静县社会保险中心", name), encoding="utf-8")
+    store = Store(folder / "data")
+    assert not [r.error for r in ingest_paths([SEED, folder], store) if r.error]
+    yield from _serve(folder / "data", store)
+
+
+def _serve(data_dir: Path, store: Store) -> Iterator[str]:
     app = create_app(ServerSettings(data_dir=data_dir, admin_token=TOKEN, rate_limit_per_minute=0),
                      engine=Engine(store, None))
     with socket.socket() as s:
@@ -171,4 +190,28 @@ def test_console_lists_documents_with_audit_and_facts(browser, base_url: str) ->
     page.get_by_role("button", name="导入").click()
     expect(page.locator("#uploads li.failed")).to_contain_text("未导入")
     expect(page.locator("#docs tbody tr")).to_have_count(1)
+    page.close()
+
+
+def test_a_ranking_over_units_shows_its_top_and_a_table_of_all(browser, many_url: str) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1000, "height": 1300}, locale="zh-CN")
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(many_url + "/")
+    page.get_by_label("您的问题").fill("三公经费最多的2个单位")
+    page.keyboard.press("Enter")
+    turn = page.locator(".turn").nth(0)
+    expect(turn).to_have_attribute("aria-busy", "false", timeout=15_000)
+    text = turn.locator(".answer-text")
+    expect(text).to_contain_text("前 2 名")
+    expect(text).to_contain_text("新和县财政局")  # figures times 4: the most
+    expect(text).not_to_contain_text("3. ")
+    listing = turn.locator("details.listing")
+    listing.locator("summary").click()
+    expect(listing.locator("tr")).to_have_count(5)  # the header and all four units
+    expect(listing.locator("tr").nth(4)).to_contain_text("和静县社会保险中心")
+    expect(listing.locator("a.csv")).to_have_attribute("download", "ranking.csv")
+    assert not errors, errors
     page.close()
