@@ -19,8 +19,8 @@ from qa.understand import Intent, said_number, understand
 if TYPE_CHECKING:
     from qa.engine import Conversation, Engine
 
-ACROSS = re.compile(r"哪个单位|哪家单位|哪个部门|哪家|各单位|各部门|所有单位|这些单位|几个单位|哪个更|哪个多|哪个少"
-                    r"|谁多|谁少|谁的|对比|比较一下|排名|排序|排行|前\s*[0-9一二三四五六七八九十]+\s*(名|个单位|家)"
+ACROSS = re.compile(r"哪个单位|哪家单位|哪个部门|哪家|各单位|各部门|所有单位|这些单位|几个单位|哪个更"
+                    r"|哪个(多|少|高|低|大|小)|谁多|谁少|谁的|对比|比较一下|排名|排序|排行|前\s*[0-9一二三四五六七八九十]+\s*(名|个单位|家)"
                     r"|哪些单位|哪些部门|(最多|最少|最高|最低)的[0-9一二三四五六七八九十两]*(个|家)?(单位|部门)")
 
 
@@ -71,14 +71,15 @@ def compare_units(engine: Engine, question: str, docs: list[Document], conv: Con
     """One figure in several documents, compared or ranked, each with its source: the first
     TOP (or as many as asked) in the text, every document in the reply's table."""
     q = re.sub(r"\s+", "", question)
-    said = {q[h.start:h.end] for h in engine.gazetteer.named(q)} | set(unit_mentions(q))
-    for m in sorted(said, key=len, reverse=True):
-        q = q.replace(m, "")
+    said = {q[h.start:h.end] for h in engine.gazetteer.named(q)}
     named_year = re.search(r"20\d\d年", q)
-    intent = understand(ACROSS.sub("", re.sub(r"(20\d\d)年度?", "", q)))
+    q = re.sub(r"(20\d\d)年度?", "", q)  # the years chose the documents already
+    for m in sorted(said | set(unit_mentions(q)), key=len, reverse=True):
+        q = q.replace(m, "")
+    intent = understand(ACROSS.sub("", re.sub(r"相比|相较|比较一下|比较|对比一下|对比|比一比|[，,。]", "", q)))
     phrase = intent.subjects[0] if intent.subjects and intent.subjects[0] else ""
-    phrase = re.sub(r"^(和|与|及|跟|的)+|(哪个|哪家)?最?(多|少|大|小|高|低)?的?(单位|部门|是哪些|有哪些|是谁)*$", "",
-                    phrase) or (
+    phrase = re.sub(r"^(和|与|及|跟|同|的)+|(哪个|哪家|谁)?(最|更)?(多|少|大|小|高|低)?的?"
+                    r"(单位|部门|是哪些|有哪些|是谁|是哪个)*$", "", phrase) or (
         conv.subjects or [""])[-1]
     phrase = re.sub(r"^(前|后)[0-9一二三四五六七八九十]+(名|个|家)?的?", "", phrase) or phrase
     if not named_year:

@@ -288,7 +288,8 @@ def resolve_scope(question: str, docs: list[Document], current: list[str],
         several = len({d.unit for d in by_unit}) > 1 and len(starts) > 1
     own = {h.unit: _year_beside(q, h) for h in hits} if several else {}
     if any(own.values()):  # "A2024年与B2026年…": each unit its own year
-        paired = [d for d in by_unit if own.get(d.unit) in (None, d.year)]
+        paired = [d for d in by_unit if own.get(d.unit) == d.year
+                  or (own.get(d.unit) is None and (not years or d.year in years))]
         if paired:
             return Scope(tuple(paired), "", True, len({d.unit for d in paired}) > 1)
     if years:

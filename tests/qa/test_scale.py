@@ -161,3 +161,30 @@ def test_a_question_that_names_no_unit_lists_a_few_documents_to_choose(synthetic
     assert reply.status == "clarify"
     assert f"等 {len(engine.documents)} 份文件" in reply.answer
     assert len(reply.candidates) <= engine_module.MAX_CANDIDATES
+
+
+COMPARE_FORMS = ("{a}和{b}的三公经费哪个多", "{y}年{a}与{b}相比，三公经费哪个高", "比较{a}与{b}的三公经费",
+                 "{a}{y}年与{b}{y}年三公经费对比", "{y}年{a}和{b}的三公经费谁多")
+
+
+@pytest.mark.slow
+def test_two_units_compared_in_the_ways_people_ask_cite_exactly_those_two(synthetic) -> None:  # type: ignore[no-untyped-def]
+    engine, _ = synthetic
+    rng = random.Random(6)
+    by_year: dict[int, list[Document]] = {}
+    for d in engine.documents:
+        by_year.setdefault(d.year, []).append(d)
+    wrong = []
+    for form in COMPARE_FORMS:
+        for _ in range(4):
+            year = rng.choice([y for y, ds in by_year.items() if len({d.unit for d in ds}) > 1])
+            a, b = rng.sample([d for d in by_year[year]], 2)
+            if a.unit == b.unit:
+                continue
+            q = form.format(a=a.unit, b=b.unit, y=year)
+            reply = engine.answer(q, Conversation())
+            cited = {c.doc_id for c in reply.citations}
+            if reply.status != "answered" or ("{y}" in form and cited != {a.doc_id, b.doc_id}) \
+                    or {engine.by_id[c].unit for c in cited} != {a.unit, b.unit} or "「三公经费」" not in reply.answer:
+                wrong.append((q, reply.status, reply.answer[:80]))
+    assert wrong == []
