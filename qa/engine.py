@@ -147,14 +147,14 @@ class Engine(Arithmetic):
             return sum(self.store.fact_counts().values())
 
     def retriever(self, doc_id: str) -> HybridRetriever:
-        """BM25 over one document's passages (and the shared vectors filtered to it), built
+        """BM25 over one document's prose passages (and the shared vectors filtered to it), built
         when the document is first asked a prose question."""
         self.facts_of(doc_id)  # the document is in memory, so its retriever is evicted with it
         with self._cache_lock:
             if doc_id in self._retrievers:
                 return self._retrievers[doc_id]
         with self.read_lock:
-            chunks = self.store.chunks(doc_id)
+            chunks = [c for c in self.store.chunks(doc_id) if c.kind == "prose"]  # rows: the facts answer
         made = HybridRetriever(chunks, self.vectors)
         with self._cache_lock:
             return self._retrievers.setdefault(doc_id, made)
