@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -43,8 +42,14 @@ def main(argv: list[str] | None = None) -> int:
     except BudgetQAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (sqlite3.Error, OSError) as exc:  # a full disk, a data dir we may not write
-        print(f"error: the data dir {settings.data_dir} cannot be used: {exc}", file=sys.stderr)
+    except Exception as exc:  # a full disk, a data dir we may not write, a lost database server
+        from ingest.db import is_database_error, redact
+
+        if not isinstance(exc, OSError) and not is_database_error(exc):
+            raise
+        where = f"the database {redact(settings.database_url)}" if settings.database_url \
+            else f"the data dir {settings.data_dir}"
+        print(f"error: {where} cannot be used: {exc}", file=sys.stderr)
         return 2
 
 
