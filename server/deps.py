@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from ingest.db import connect
 from ingest.model import Fact
 from ingest.store import Store
 from qa.engine import Engine
@@ -35,8 +36,11 @@ class Services:
 
     def __init__(self, settings: ServerSettings, make_engine: Callable[[], Engine]) -> None:
         self.settings = settings
-        self.conversations = Conversations(settings.max_conversations, settings.conversation_ttl)
-        self.limiter = RateLimiter(settings.rate_limit_per_minute)
+        # Conversations, rate limits and jobs in the database, shared by every worker process.
+        self.state = connect(settings.database_url, Path(settings.data_dir))
+        self.conversations = Conversations(settings.max_conversations, settings.conversation_ttl,
+                                           db=self.state)
+        self.limiter = RateLimiter(settings.rate_limit_per_minute, db=self.state)
         self.store_lock = threading.RLock()
         # Uploads wait here for their ingest; what a killed server left behind goes now.
         self.upload_dir = Path(settings.data_dir) / "uploads"
@@ -47,7 +51,7 @@ class Services:
         self._generation, self._checked = -1, 0.0
         self._reload_lock = threading.Lock()
         self._reloading = threading.Event()
-        self.jobs = Jobs(lambda job, path: run_upload(job, path, self))
+        self.jobs = Jobs(lambda job, path: run_upload(job, path, self), db=self.state)
 
     def engine(self) -> Engine:
         if self._engine is None:
@@ -66,14 +70,14 @@ class Services:
     def writer(self) -> Store:
         """A store of its own for one write (an ingest, a delete), with the engine's vectors."""
         engine = self.engine()
-        return Store(engine.store.data_dir, engine.vectors)
+        return Store(engine.store.data_dir, engine.vectors, database_url=engine.store.database_url)
 
     def reload(self) -> None:
         """Swap in an engine over the store's current content, read as one snapshot through
         a connection of its own; answers in flight keep the engine they started with."""
         with self._reload_lock:
             old = self.engine()
-            store = Store(old.store.data_dir, old.vectors)
+            store = Store(old.store.data_dir, old.vectors, database_url=old.store.database_url)
             with store.snapshot():
                 generation = store.generation()
                 engine = Engine(store, old.vectors, old.polisher)
