@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("serve", help="the web chat and the API")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1,
+                   help="worker processes, each with its own engine, sharing conversations and limits")
     args = parser.parse_args(argv)
     settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
     try:
@@ -205,8 +207,15 @@ def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
     import uvicorn
 
+    if args.workers > 1:  # each worker builds its app from the environment (uvicorn's factory)
+        os.environ["BUDGETQA_DATA_DIR"] = str(settings.data_dir)
+        uvicorn.run("server.app:app_from_environment", factory=True, host=args.host, port=args.port,
+                    workers=args.workers)
+        return 0
     from server.app import create_app
 
     uvicorn.run(create_app(settings), host=args.host, port=args.port)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import secrets
 import shutil
 import threading
@@ -42,9 +43,10 @@ class Services:
                                            db=self.state)
         self.limiter = RateLimiter(settings.rate_limit_per_minute, db=self.state)
         self.store_lock = threading.RLock()
-        # Uploads wait here for their ingest; what a killed server left behind goes now.
-        self.upload_dir = Path(settings.data_dir) / "uploads"
-        shutil.rmtree(self.upload_dir, ignore_errors=True)
+        # Uploads wait here for their ingest, a folder per worker process; what a killed
+        # server left behind goes now, and never a live worker's.
+        self.upload_dir = Path(settings.data_dir) / "uploads" / str(os.getpid())
+        _clear_uploads(self.upload_dir.parent)
         self._make_engine = make_engine
         self._engine: Engine | None = None
         self._facts: dict[str, list[Fact]] = {}
@@ -115,6 +117,22 @@ class Services:
         for f in engine.table_facts:
             by_doc[f.doc_id].append(f)
         self._facts, self._engine, self._generation = dict(by_doc), engine, generation
+
+
+def _clear_uploads(folder: Path) -> None:
+    for sub in folder.glob("*"):
+        if not (sub.name.isdigit() and _alive(int(sub.name))) or int(sub.name) == os.getpid():
+            shutil.rmtree(sub, ignore_errors=True) if sub.is_dir() else sub.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def get_services(request: Request) -> Services:
