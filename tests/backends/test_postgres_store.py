@@ -15,11 +15,12 @@ from typing import Any
 import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
-from ingest import Store, StoreError, ingest_paths
+from ingest import Settings, Store, StoreError, ingest_paths
 from ingest.lock import AdvisoryLock
 from ingest.model import Chunk
 from ingest.store import EMBEDDED
 from ingest.vectors import ChromaIndex
+from ingest.worker import isolated
 from tests.conftest import ROOT, SEED
 from tests.pdfs import draw_table_pdf
 
@@ -86,9 +87,10 @@ def test_save_replace_and_delete_agree_with_sqlite(files: tuple[Path, Path, Path
 def test_a_document_absorbing_its_other_half_agrees_with_sqlite(order: list[str], database_url: str,
                                                                 tmp_path: Path) -> None:
     pg, lite = Store(tmp_path / "pg", database_url=database_url), Store(tmp_path / "lite")
-    for name in order:
-        assert not ingest_paths([REAL / name], pg)[0].error
+    for name in order:  # on PostgreSQL parsed as the CLI and the server do: in a limited child process
+        assert not ingest_paths([REAL / name], pg, parse=isolated(Settings().limits))[0].error
         assert not ingest_paths([REAL / name], lite)[0].error
+    assert not (tmp_path / "pg" / "budgetqa.sqlite").exists()  # the child read PostgreSQL too
     [doc] = pg.documents()
     assert sorted(pg.files(doc.doc_id)) == sorted(order)
     assert state(pg) == state(lite)
