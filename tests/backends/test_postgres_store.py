@@ -175,3 +175,16 @@ def test_a_killed_holder_leaves_the_lock_free(database_url: str) -> None:
         holder.wait()
     with AdvisoryLock(database_url).hold(timeout=10):  # the server dropped the dead session's lock
         pass
+
+
+def test_a_search_while_the_chroma_server_is_down_finds_nothing_instead_of_failing() -> None:
+    from tests.backends.servers import start_chroma
+
+    server = start_chroma()
+    try:
+        vectors = chroma(server.url)
+        vectors.upsert([Chunk("c1", "d1", "prose", "机构设置：下设 5 个处室", 1, None)])
+        assert [i for i, _ in vectors.search("处室", 1, None)] == ["c1"]
+    finally:
+        server.stop()
+    assert vectors.search("处室", 1, None) == []
