@@ -120,8 +120,10 @@ class Services:
 
 
 def _clear_uploads(folder: Path) -> None:
+    """What dead workers (and this pid's earlier life) left; a live worker's folder stays."""
     for sub in folder.glob("*"):
-        if not (sub.name.isdigit() and _alive(int(sub.name))) or int(sub.name) == os.getpid():
+        owner = int(sub.name) if sub.name.isdigit() else None
+        if owner is None or owner == os.getpid() or not _alive(owner):
             shutil.rmtree(sub, ignore_errors=True) if sub.is_dir() else sub.unlink(missing_ok=True)
 
 
@@ -131,7 +133,7 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        return True  # another user's process
     return True
 
 
