@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("serve", help="the web chat and the API")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1,
+                   help="worker processes, each with its own engine, sharing conversations and limits")
     p = sub.add_parser("bench", help="benchmark on N synthetic documents (not a test): start, memory, latency, load")
     p.add_argument("--n", type=int, nargs="+", default=[50, 200, 1000], help="corpus sizes (50 200 1000)")
     p.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
@@ -53,8 +54,14 @@ def main(argv: list[str] | None = None) -> int:
     except BudgetQAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (sqlite3.Error, OSError) as exc:  # a full disk, a data dir we may not write
-        print(f"error: the data dir {settings.data_dir} cannot be used: {exc}", file=sys.stderr)
+    except Exception as exc:  # a full disk, a data dir we may not write, a lost database server
+        from ingest.db import is_database_error, redact
+
+        if not isinstance(exc, OSError) and not is_database_error(exc):
+            raise
+        where = f"the database {redact(settings.database_url)}" if settings.database_url \
+            else f"the data dir {settings.data_dir}"
+        print(f"error: {where} cannot be used: {exc}", file=sys.stderr)
         return 2
 
 
@@ -210,8 +217,15 @@ def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
     import uvicorn
 
+    if args.workers > 1:  # each worker builds its app from the environment (uvicorn's factory)
+        os.environ["BUDGETQA_DATA_DIR"] = str(settings.data_dir)
+        uvicorn.run("server.app:app_from_environment", factory=True, host=args.host, port=args.port,
+                    workers=args.workers)
+        return 0
     from server.app import create_app
 
     uvicorn.run(create_app(settings), host=args.host, port=args.port)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.errors import BudgetQAError, IngestError, NotADisclosure, StoreError, TableParseError, UnreadableDocument
-from ingest.lock import WriteLock
+from ingest.lock import write_lock
 from ingest.model import Chunk, Document, Fact, Finding, Table
 from ingest.pipeline import FileResult, ingest_paths
 from ingest.settings import Settings
@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 
 def open_store(settings: Settings, vectors: bool = True,
                on_wait: Callable[[str], None] | None = None, embedder: Embeddings | None = None) -> Store:
-    """The stores under the data dir; with vectors, the embedding model is loaded (offline)
-    and Chroma is reconciled with SQLite (what a killed writer left undone), unless another
+    """The stores: under the data dir, or the PostgreSQL database and the Chroma server the
+    settings name. With vectors, the embedding model is loaded (offline) and Chroma is
+    reconciled with the database (what a killed writer left undone), unless another
     process is writing right now. `on_wait` hears when a write has to wait for another;
     `embedder` replaces the configured model (tests)."""
     index: VectorIndex | None = None
@@ -32,7 +33,8 @@ def open_store(settings: Settings, vectors: bool = True,
             embedder = load_embedder(settings.embedding_model or None, settings.model_cache)
         index = ChromaIndex(embedder, Path(settings.data_dir) / "chroma", settings.chroma_url)
     data_dir = Path(settings.data_dir)
-    store = Store(data_dir, index, WriteLock(data_dir, settings.lock_timeout, on_wait))
+    lock = write_lock(data_dir, settings.database_url, settings.lock_timeout, on_wait)
+    store = Store(data_dir, index, lock, settings.database_url)
     if index is not None:
         try:
             with store.lock.hold(timeout=0):

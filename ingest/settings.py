@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     cache_dir: Path | None = None  # where the materialised model lives; default ~/.cache/budget-qa
     query_threads: int = 1  # threads one question's embedding uses where questions are answered (0: all)
     chroma_url: str = ""  # a Chroma server (chroma run) instead of the embedded store
+    # PostgreSQL (postgresql://user[:password]@host:port/db) instead of the data dir's SQLite
+    # file, for the store, conversations, rate limits and ingest jobs of every worker.
+    database_url: str = ""
     lock_timeout: float = 600.0  # seconds a write waits for another process writing the data dir
     # What one file may cost to parse (ingest.limits); past them a file is refused.
     max_pages: int = 500

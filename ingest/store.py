@@ -1,47 +1,30 @@
-"""SQLite for documents, tables, facts, chunks and findings; Chroma for chunk vectors.
+"""The source of truth for documents, tables, facts, chunks and findings (SQLite under the
+data dir, or PostgreSQL: ingest.db); Chroma for chunk vectors.
 
-SQLite is the source of truth. A document is written in one short SQLite transaction
-(WAL: readers never wait for it) that also records, in `vector_outbox`, the vectors to
-add and to delete; Chroma is brought in line after the commit, and the outbox row goes
-only once Chroma holds the change. A kill anywhere leaves rows that the next writer or
-`reconcile` replays, so the two stores agree again. Every write bumps `generation`, which
-readers in other processes watch to know that the store changed.
+A document is written in one short transaction (SQLite's WAL, PostgreSQL's MVCC: readers
+never wait for it) that also records, in `vector_outbox`, the vectors to add and to
+delete; Chroma is brought in line after the commit, and the outbox row goes only once
+Chroma holds the change. A kill anywhere leaves rows that the next writer or `reconcile`
+replays, so the two stores agree again. Every write bumps `generation`, which readers in
+other processes (other machines, on PostgreSQL) watch to know that the store changed.
+The SQL here runs unchanged on both databases (see ingest.db for what that asks).
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
+from ingest.db import Database, connect, is_database_error, redact
+from ingest.ddl import ensure_schema, next_seq
 from ingest.errors import StoreError
-from ingest.lock import WriteLock, crash_point
+from ingest.lock import Lock, crash_point, write_lock
 from ingest.model import Chunk, Document, Fact, Finding, Table
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS documents (doc_id TEXT PRIMARY KEY, title TEXT, unit TEXT,
-  year INTEGER, kind TEXT, source TEXT, sha256 TEXT, pages INTEGER, region TEXT);
-CREATE TABLE IF NOT EXISTS files (sha256 TEXT PRIMARY KEY, doc_id TEXT, name TEXT);
-CREATE TABLE IF NOT EXISTS tables (doc_id TEXT, number TEXT, title TEXT, unit TEXT,
-  page INTEGER, columns TEXT, table_type TEXT, empty INTEGER);
-CREATE TABLE IF NOT EXISTS facts (doc_id TEXT, tbl TEXT, code TEXT, row TEXT, col TEXT,
-  value TEXT, unit TEXT, page INTEGER, quote TEXT, table_type TEXT, section TEXT, source TEXT);
-CREATE TABLE IF NOT EXISTS chunks (chunk_id TEXT PRIMARY KEY, doc_id TEXT, kind TEXT,
-  text TEXT, page INTEGER, tbl TEXT, meta TEXT);
-CREATE TABLE IF NOT EXISTS findings (doc_id TEXT, kind TEXT, ok INTEGER, message TEXT,
-  page INTEGER, tbl TEXT);
-CREATE INDEX IF NOT EXISTS facts_doc ON facts(doc_id);
-CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
-CREATE INDEX IF NOT EXISTS facts_row_tbl ON facts(row, tbl);
-CREATE INDEX IF NOT EXISTS facts_col_tbl ON facts(col, tbl);
-CREATE TABLE IF NOT EXISTS vector_outbox (chunk_id TEXT PRIMARY KEY, op TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-"""
-BUSY_SECONDS = 30.0  # how long a statement waits for another process's write transaction
 BATCH = 16  # chunks embedded per Chroma call
 
 
@@ -60,59 +43,36 @@ class VectorIndex(Protocol):
 
 
 class Store:
-    """One SQLite connection (autocommit; writes in explicit short transactions) and the
-    optional vector index. `lock` serialises writers across processes (ingest.lock)."""
+    """One connection (autocommit; writes in explicit short transactions) to SQLite under
+    `data_dir`, or to the PostgreSQL database `database_url` names, and the optional vector
+    index. `lock` serialises writers across processes (ingest.lock): the data dir's lock
+    file on SQLite, an advisory lock of the database on PostgreSQL."""
 
     def __init__(self, data_dir: Path, vectors: VectorIndex | None = None,
-                 lock: WriteLock | None = None) -> None:
-        self.data_dir = data_dir
+                 lock: Lock | None = None, database_url: str = "") -> None:
+        self.data_dir, self.database_url = data_dir, database_url
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(data_dir / "budgetqa.sqlite", check_same_thread=False,
-                                      timeout=BUSY_SECONDS, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: a killed process loses nothing committed
-            if not self._current():
-                with self._transaction() as db:
-                    for statement in filter(str.strip, SCHEMA.split(";")):
-                        db.execute(statement)
-                    columns = {r[1] for r in db.execute("PRAGMA table_info(facts)")}
-                    if "source" not in columns:  # a data dir written before facts named their file
-                        db.execute("ALTER TABLE facts ADD COLUMN source TEXT")
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"the data dir {data_dir} cannot be used: {exc}") from exc
+            self.db: Database = connect(database_url, data_dir)
+            ensure_schema(self.db)  # a current store is only read
+        except Exception as exc:
+            if not isinstance(exc, OSError) and not is_database_error(exc):
+                raise
+            where = f"the database {redact(database_url)}" if database_url else f"the data dir {data_dir}"
+            raise StoreError(f"{where} cannot be used: {exc}") from exc
         self.vectors = vectors
-        self.lock = lock or WriteLock(data_dir)
+        self.lock = lock or write_lock(data_dir, database_url)
 
-    def _current(self) -> bool:
-        """The schema is there already (opening a store then writes nothing)."""
-        names = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master")}
-        wanted = {"meta", "vector_outbox", "facts_doc", "chunks_doc", "facts_row_tbl", "facts_col_tbl"}
-        return wanted <= names and "source" in {r[1] for r in self.db.execute("PRAGMA table_info(facts)")}
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction that takes SQLite's write lock at once (BEGIN IMMEDIATE), so
-        it waits its turn instead of failing half way."""
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"the store {self.data_dir} is busy: {exc}") from exc
-        try:
-            yield self.db
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
+    def _transaction(self) -> Any:
+        """A write transaction; on SQLite it takes the write lock at once (BEGIN IMMEDIATE),
+        so it waits its turn instead of failing half way."""
+        return self.db.transaction()
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
         """Reads inside see one committed state, whatever other processes write meanwhile."""
-        self.db.execute("BEGIN")
-        try:
+        with self.db.snapshot():
             yield
-        finally:
-            self.db.execute("COMMIT")
 
     def generation(self) -> int:
         """A number that changes with every write, from any process."""
@@ -120,9 +80,9 @@ class Store:
         return int(row[0]) if row else 0
 
     @staticmethod
-    def _bump(db: sqlite3.Connection) -> None:
+    def _bump(db: Database) -> None:
         db.execute("INSERT INTO meta VALUES ('generation', 1) "
-                   "ON CONFLICT(key) DO UPDATE SET value = value + 1")
+                   "ON CONFLICT(key) DO UPDATE SET value = meta.value + 1")
 
     def doc_for_file(self, sha256: str) -> str | None:
         row = self.db.execute("SELECT doc_id FROM files WHERE sha256=?", (sha256,)).fetchone()
@@ -144,23 +104,35 @@ class Store:
             old = {r[0] for r in db.execute(f"SELECT chunk_id FROM chunks WHERE doc_id IN ({marks})", ids)}
             for table in ("documents", "files", "tables", "facts", "chunks", "findings"):
                 db.execute(f"DELETE FROM {table} WHERE doc_id IN ({marks})", ids)
-            db.execute("INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
+            db.execute("INSERT INTO documents (doc_id, title, unit, year, kind, source, sha256, pages, "
+                       "region) VALUES (?,?,?,?,?,?,?,?,?)",
                        (doc.doc_id, doc.title, doc.unit, doc.year, doc.kind, doc.source,
                         doc.sha256, doc.pages, doc.region))
-            db.executemany("INSERT OR REPLACE INTO files VALUES (?,?,?)",
+            db.executemany("INSERT INTO files (sha256, doc_id, name) VALUES (?,?,?) ON CONFLICT(sha256) DO UPDATE "
+                           "SET doc_id = excluded.doc_id, name = excluded.name",
                            [(sha, doc.doc_id, name) for sha, name in files])
-            db.executemany("INSERT INTO tables VALUES (?,?,?,?,?,?,?,?)",
+            seq = {t: next_seq(db, t) for t in ("tables", "facts", "chunks", "findings")}
+            db.executemany("INSERT INTO tables (doc_id, number, title, unit, page, columns, table_type, "
+                           "empty, seq) VALUES (?,?,?,?,?,?,?,?,?)",
                            [(t.doc_id, t.number, t.title, t.unit, t.page, json.dumps(t.columns,
-                             ensure_ascii=False), t.table_type, int(t.empty)) for t in tables])
-            db.executemany("INSERT INTO facts VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                             ensure_ascii=False), t.table_type, int(t.empty), seq["tables"] + i)
+                            for i, t in enumerate(tables)])
+            db.executemany("INSERT INTO facts (doc_id, tbl, code, row, col, value, unit, page, quote, "
+                           "table_type, section, source, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                            [(f.doc_id, f.table, f.code, f.row, f.column, str(f.value), f.unit,
-                             f.page, f.quote, f.table_type, f.section, f.source) for f in facts])
-            db.executemany("INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?,?)",
+                             f.page, f.quote, f.table_type, f.section, f.source, seq["facts"] + i)
+                            for i, f in enumerate(facts)])
+            db.executemany("INSERT INTO chunks (chunk_id, doc_id, kind, text, page, tbl, meta, seq) "
+                           "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(chunk_id) DO UPDATE "
+                           "SET doc_id = excluded.doc_id, kind = excluded.kind, text = excluded.text, "
+                           "page = excluded.page, tbl = excluded.tbl, meta = excluded.meta, seq = excluded.seq",
                            [(c.chunk_id, c.doc_id, c.kind, c.text, c.page, c.table,
-                             json.dumps(c.meta, ensure_ascii=False)) for c in chunks])
-            db.executemany("INSERT INTO findings VALUES (?,?,?,?,?,?)",
-                           [(f.doc_id, f.check, int(f.ok), f.message, f.page, f.table)
-                            for f in findings])
+                             json.dumps(c.meta, ensure_ascii=False), seq["chunks"] + i)
+                            for i, c in enumerate(chunks)])
+            db.executemany("INSERT INTO findings (doc_id, kind, ok, message, page, tbl, seq) "
+                           "VALUES (?,?,?,?,?,?,?)",
+                           [(f.doc_id, f.check, int(f.ok), f.message, f.page, f.table, seq["findings"] + i)
+                            for i, f in enumerate(findings)])
             new = {c.chunk_id for c in chunks if c.kind in EMBEDDED}
             self._record(db, sorted(new - old), sorted(old - {c.chunk_id for c in chunks}))
             self._bump(db)
@@ -183,9 +155,9 @@ class Store:
         return n > 0
 
     @staticmethod
-    def _record(db: sqlite3.Connection, upserts: list[str], deletes: list[str]) -> None:
-        db.executemany("INSERT OR REPLACE INTO vector_outbox VALUES (?, 'upsert')", [(i,) for i in upserts])
-        db.executemany("INSERT OR REPLACE INTO vector_outbox VALUES (?, 'delete')", [(i,) for i in deletes])
+    def _record(db: Database, upserts: list[str], deletes: list[str]) -> None:
+        outbox = "INSERT INTO vector_outbox VALUES (?, ?) ON CONFLICT(chunk_id) DO UPDATE SET op = excluded.op"
+        db.executemany(outbox, [(i, "upsert") for i in upserts] + [(i, "delete") for i in deletes])
 
     def pending_vectors(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM vector_outbox").fetchone()[0])
@@ -213,7 +185,7 @@ class Store:
         return len(pending)
 
     def reconcile(self) -> tuple[int, int]:
-        """Make the vector index hold exactly the embedded chunks SQLite holds: the outbox
+        """Make the vector index hold exactly the embedded chunks the database holds: the outbox
         replayed, then missing vectors embedded and orphans deleted. (added, deleted)"""
         if self.vectors is None:
             return 0, 0
@@ -241,17 +213,16 @@ class Store:
         return out
 
     def documents(self) -> list[Document]:
+        """By title, in code-point order (sorted here: a PostgreSQL database's collation
+        would order Chinese titles otherwise)."""
         rows = self.db.execute("SELECT doc_id, title, unit, year, kind, source, sha256, pages, "
-                               "region FROM documents ORDER BY title").fetchall()
-        return [Document(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8] or "") for r in rows]
+                               "region FROM documents").fetchall()
+        return [Document(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8] or "")
+                for r in sorted(rows, key=lambda r: (r[1] or "", r[0]))]
 
     def facts(self, doc_id: str | None = None) -> list[Fact]:
-        sql = ("SELECT doc_id, tbl, code, row, col, value, unit, page, quote, table_type, section, "
-               "source FROM facts")
-        rows = self.db.execute(sql + " WHERE doc_id=?", (doc_id,)) if doc_id else \
-            self.db.execute(sql)
-        return [Fact(r[0], r[1], r[2], r[3], r[4], Decimal(r[5]), r[6], r[7], r[8], r[9] or "",
-                     r[10] or "", r[11] or "") for r in rows]
+        return self._fact_rows(" WHERE doc_id=? ORDER BY seq", [doc_id]) if doc_id else \
+            self._fact_rows(" ORDER BY seq", [])
 
     def facts_in_rows(self, rows: list[str], doc_ids: list[str] | None = None) -> list[Fact]:
         """The facts of rows printed with these names, in every document (or these), read
@@ -260,7 +231,7 @@ class Store:
         keep = None if doc_ids is None else set(doc_ids)
         for start in range(0, len(rows), 200):
             part = rows[start:start + 200]
-            out += [f for f in self._fact_rows(f" WHERE row IN ({','.join('?' * len(part))})", part)
+            out += [f for f in self._fact_rows(f" WHERE row IN ({','.join('?' * len(part))}) ORDER BY seq", part)
                     if keep is None or f.doc_id in keep]
         return out
 
@@ -282,8 +253,8 @@ class Store:
 
     def tables(self, doc_id: str | None = None) -> list[Table]:
         sql = "SELECT doc_id, number, title, unit, page, columns, table_type, empty FROM tables"
-        rows = self.db.execute(sql + " WHERE doc_id=?", (doc_id,)) if doc_id else \
-            self.db.execute(sql)
+        rows = self.db.execute(sql + " WHERE doc_id=? ORDER BY seq", (doc_id,)) if doc_id else \
+            self.db.execute(sql + " ORDER BY seq")
         return [Table(r[0], r[1], r[2], r[3], r[4], tuple(json.loads(r[5])), r[6], bool(r[7]))
                 for r in rows]
 
@@ -291,26 +262,26 @@ class Store:
         return self._chunk_rows(" WHERE doc_id=?", [doc_id]) if doc_id else self._chunk_rows("", [])
 
     def _chunk_rows(self, where: str, args: list[str]) -> list[Chunk]:
-        rows = self.db.execute("SELECT chunk_id, doc_id, kind, text, page, tbl, meta FROM chunks" + where, args)
+        rows = self.db.execute("SELECT chunk_id, doc_id, kind, text, page, tbl, meta FROM chunks"
+                               + where + " ORDER BY seq", args)
         return [Chunk(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6] or "{}")) for r in rows]
 
     def findings(self, doc_id: str | None = None) -> list[Finding]:
         sql = "SELECT doc_id, kind, ok, message, page, tbl FROM findings"
-        rows = self.db.execute(sql + " WHERE doc_id=?", (doc_id,)) if doc_id else \
-            self.db.execute(sql)
+        rows = self.db.execute(sql + " WHERE doc_id=? ORDER BY seq", (doc_id,)) if doc_id else \
+            self.db.execute(sql + " ORDER BY seq")
         return [Finding(r[0], r[1], bool(r[2]), r[3], r[4], r[5]) for r in rows]
 
     def document(self, doc_id: str) -> Document | None:
         return next((d for d in self.documents() if d.doc_id == doc_id), None)
 
     def file_rows(self, doc_id: str) -> list[tuple[str, str]]:
-        """(sha256, name) of the files a document was read from."""
-        return [(r[0], r[1]) for r in self.db.execute(
-            "SELECT sha256, name FROM files WHERE doc_id=? ORDER BY name", (doc_id,))]
+        """(sha256, name) of the files a document was read from, by name (code-point order)."""
+        rows = self.db.execute("SELECT sha256, name FROM files WHERE doc_id=?", (doc_id,))
+        return sorted(((r[0], r[1]) for r in rows), key=lambda r: (r[1], r[0]))
 
     def files(self, doc_id: str) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT name FROM files WHERE doc_id=? ORDER BY name",
-                                              (doc_id,))]
+        return [name for _, name in self.file_rows(doc_id)]
 
     def close(self) -> None:
         self.db.close()

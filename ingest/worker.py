@@ -25,17 +25,20 @@ def isolated(limits: Limits) -> Prepare:
     """A `prepare` for ingest_file/ingest_paths that runs in a limited child process."""
 
     def run(path: Path, sha: str, store: Store, on_page: OnPage | None) -> Prepared:
-        return prepare_in_child(path, sha, store.data_dir, limits, on_page)
+        return prepare_in_child(path, sha, store.data_dir, limits, on_page, store.database_url)
 
     return run
 
 
 def prepare_in_child(path: Path, sha: str, data_dir: Path, limits: Limits,
-                     on_page: OnPage | None = None) -> Prepared:
+                     on_page: OnPage | None = None, database_url: str = "") -> Prepared:
+    """`prepare` in a child process under the limits; it reads the store (the data dir's
+    SQLite, or the database `database_url` names) to merge the file with its document."""
     # spawn, not fork: the child must not share a server's threads, model or address space.
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(sender, path, sha, data_dir, limits), daemon=True)
+    child = context.Process(target=_child, args=(sender, path, sha, data_dir, limits, database_url),
+                            daemon=True)
     child.start()
     sender.close()
     deadline = time.monotonic() + limits.max_seconds
@@ -85,7 +88,7 @@ def _caused_by_memory(exc: BaseException | None) -> bool:
     return False
 
 
-def _child(out: Connection, path: Path, sha: str, data_dir: Path, limits: Limits) -> None:
+def _child(out: Connection, path: Path, sha: str, data_dir: Path, limits: Limits, database_url: str) -> None:
     memory = limits.max_memory_mb * MB
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     seconds = int(limits.max_seconds) + 5
@@ -94,7 +97,7 @@ def _child(out: Connection, path: Path, sha: str, data_dir: Path, limits: Limits
         with path.open("rb") as f:
             if f.read(len(PDF_MAGIC)) == PDF_MAGIC:
                 check_pdf(path, limits)
-        store = Store(data_dir)
+        store = Store(data_dir, database_url=database_url)
         prepared = prepare(path, sha, store, lambda done, total: out.send(("page", done, total)))
         store.close()
         out.send(("ok", prepared))

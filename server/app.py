@@ -61,6 +61,13 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     return app
 
 
+def app_from_environment() -> FastAPI:
+    """The app a worker process builds for itself (`budget-qa serve --workers N`, or
+    `uvicorn server.app:app_from_environment --factory`): settings from the BUDGETQA_*
+    environment, its own engine; conversations, limits and jobs are in the database."""
+    return create_app(ServerSettings())
+
+
 def _open_engine(settings: ServerSettings) -> Engine:
     return open_engine(settings)
 

@@ -28,10 +28,11 @@ def answer_chat(req: ChatRequest, services: Services) -> ChatResponse:
     engine = services.engine()
     if req.doc_id and req.doc_id not in engine.by_id:
         raise HTTPException(404, f"没有这份文件：{req.doc_id}")
-    cid, conv = services.conversations.get(req.conversation_id)
-    if req.doc_id:
-        conv.doc_ids = [req.doc_id]
-    reply = engine.answer(question, conv)
+    # Loaded from the database and saved after the answer: any worker continues it.
+    with services.conversations.turn(req.conversation_id) as (cid, conv):
+        if req.doc_id:
+            conv.doc_ids = [req.doc_id]
+        reply = engine.answer(question, conv)
     doc_id = reply.citations[0].doc_id if reply.citations else None
     chart = build_chart(reply, engine.facts_of(doc_id)[0]) if doc_id else None
     return ChatResponse(**reply.to_json(), conversation_id=cid, chart=chart)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import secrets
 import shutil
 import threading
@@ -14,6 +15,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from ingest.db import connect
 from ingest.store import Store
 from qa.engine import Engine
 from server.jobs import Jobs
@@ -33,18 +35,22 @@ class Services:
 
     def __init__(self, settings: ServerSettings, make_engine: Callable[[], Engine]) -> None:
         self.settings = settings
-        self.conversations = Conversations(settings.max_conversations, settings.conversation_ttl)
-        self.limiter = RateLimiter(settings.rate_limit_per_minute)
+        # Conversations, rate limits and jobs in the database, shared by every worker process.
+        self.state = connect(settings.database_url, Path(settings.data_dir))
+        self.conversations = Conversations(settings.max_conversations, settings.conversation_ttl,
+                                           db=self.state)
+        self.limiter = RateLimiter(settings.rate_limit_per_minute, db=self.state)
         self.store_lock = threading.RLock()
-        # Uploads wait here for their ingest; what a killed server left behind goes now.
-        self.upload_dir = Path(settings.data_dir) / "uploads"
-        shutil.rmtree(self.upload_dir, ignore_errors=True)
+        # Uploads wait here for their ingest, a folder per worker process; what a killed
+        # server left behind goes now, and never a live worker's.
+        self.upload_dir = Path(settings.data_dir) / "uploads" / str(os.getpid())
+        _clear_uploads(self.upload_dir.parent)
         self._make_engine = make_engine
         self._engine: Engine | None = None
         self._generation, self._checked = -1, 0.0
         self._reload_lock = threading.Lock()
         self._reloading = threading.Event()
-        self.jobs = Jobs(lambda job, path: run_upload(job, path, self))
+        self.jobs = Jobs(lambda job, path: run_upload(job, path, self), db=self.state)
 
     def engine(self) -> Engine:
         if self._engine is None:
@@ -63,14 +69,14 @@ class Services:
     def writer(self) -> Store:
         """A store of its own for one write (an ingest, a delete), with the engine's vectors."""
         engine = self.engine()
-        return Store(engine.store.data_dir, engine.vectors)
+        return Store(engine.store.data_dir, engine.vectors, database_url=engine.store.database_url)
 
     def reload(self) -> None:
         """Swap in an engine over the store's current content, read as one snapshot through
         a connection of its own; answers in flight keep the engine they started with."""
         with self._reload_lock:
             old = self.engine()
-            store = Store(old.store.data_dir, old.vectors)
+            store = Store(old.store.data_dir, old.vectors, database_url=old.store.database_url)
             with store.snapshot():
                 generation = store.generation()
                 engine = Engine(store, old.vectors, old.polisher)
@@ -102,6 +108,24 @@ class Services:
         if generation is None:  # a write while the first engine loaded shows at the next write
             generation = engine.store.generation()
         self._engine, self._generation = engine, generation
+
+
+def _clear_uploads(folder: Path) -> None:
+    """What dead workers (and this pid's earlier life) left; a live worker's folder stays."""
+    for sub in folder.glob("*"):
+        owner = int(sub.name) if sub.name.isdigit() else None
+        if owner is None or owner == os.getpid() or not _alive(owner):
+            shutil.rmtree(sub, ignore_errors=True) if sub.is_dir() else sub.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def get_services(request: Request) -> Services:

@@ -1,20 +1,35 @@
 """Ingest jobs: an upload is queued and answered at once (202); one background thread
 ingests the queue in order, the parse itself in a limited child process (ingest.worker),
-so no request waits for a file and no file can stall or bloat the server."""
+so no request waits for a file and no file can stall or bloat the server.
+
+The queue is this process's (the uploaded file is on its disk); the jobs' records are in
+the database, so whichever worker a client's `GET /api/jobs/{id}` reaches can answer it.
+"""
 
 from __future__ import annotations
 
+import json
 import queue
 import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from fastapi import HTTPException
+
+from ingest.db import Database, SQLiteDatabase
+from server.schemas import UploadResult
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (job_id TEXT PRIMARY KEY, file TEXT NOT NULL, status TEXT NOT NULL,
+  pages_done INTEGER NOT NULL, pages_total INTEGER NOT NULL, result TEXT, error TEXT NOT NULL,
+  created DOUBLE PRECISION NOT NULL);
+CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created);
+"""
+PROGRESS_SECONDS = 0.5  # at most this often a job's pages read are written down
 
 
 @dataclass
@@ -30,45 +45,80 @@ class Job:
 
 
 class Jobs:
-    """A bounded queue (`waiting` files at most: 429 past it) and the latest `keep` jobs."""
+    """A bounded queue (`waiting` files at most: 429 past it) and the records of the latest
+    `keep` jobs of every worker."""
 
-    def __init__(self, run: Callable[[Job, Path], None], keep: int = 200, waiting: int = 20) -> None:
+    def __init__(self, run: Callable[[Job, Path], None], keep: int = 200, waiting: int = 20,
+                 db: Database | None = None) -> None:
         self._run, self.keep = run, keep
+        self.db = db or SQLiteDatabase(":memory:")
+        self.db.apply_schema(SCHEMA)
         self._queue: queue.Queue[tuple[Job, Path]] = queue.Queue(maxsize=waiting)
-        self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._written: dict[str, float] = {}  # job → when its progress was last written
 
     def submit(self, file: str, path: Path) -> Job:
         job = Job(uuid.uuid4().hex, file)
+        self._insert(job)  # before the worker can see it
         try:
             self._queue.put_nowait((job, path))
         except queue.Full:
+            self.db.execute("DELETE FROM jobs WHERE job_id=?", (job.job_id,))
             raise HTTPException(429, f"导入队列已满（{self._queue.maxsize} 个文件等待中），请稍后再试",
                                 headers={"Retry-After": "30"}) from None
         with self._lock:
-            self._jobs[job.job_id] = job
-            while len(self._jobs) > self.keep:
-                self._jobs.popitem(last=False)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._work, name="ingest-jobs", daemon=True)
                 self._thread.start()
         return job
 
     def get(self, job_id: str) -> Job | None:
-        with self._lock:
-            return self._jobs.get(job_id)
+        row = self.db.execute("SELECT job_id, file, status, pages_done, pages_total, result, error, created "
+                              "FROM jobs WHERE job_id=?", (job_id,)).fetchone()
+        if row is None:
+            return None
+        result = UploadResult.model_validate(json.loads(row[5])) if row[5] else None
+        return Job(row[0], row[1], row[2], row[3], row[4], result, row[6], row[7])
+
+    def progress(self, job: Job, done: int, total: int) -> None:
+        """Pages read so far; written down now and then, and at the last page."""
+        job.pages_done, job.pages_total = done, total
+        now = time.monotonic()
+        if done >= total or now - self._written.get(job.job_id, 0.0) >= PROGRESS_SECONDS:
+            self._written[job.job_id] = now
+            self.save(job)
+
+    def save(self, job: Job) -> None:
+        result = job.result.model_dump_json() if isinstance(job.result, UploadResult) else None
+        self.db.execute("UPDATE jobs SET status=?, pages_done=?, pages_total=?, result=?, error=? "
+                        "WHERE job_id=?", (job.status, job.pages_done, job.pages_total, result,
+                                           job.error, job.job_id))
 
     def idle(self) -> bool:
         return self._queue.unfinished_tasks == 0
+
+    def _insert(self, job: Job) -> None:
+        with self.db.transaction() as db:
+            db.execute("INSERT INTO jobs (job_id, file, status, pages_done, pages_total, result, error, "
+                       "created) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
+                       (job.job_id, job.file, job.status, job.pages_done, job.pages_total, job.error,
+                        job.created))
+            db.execute("DELETE FROM jobs WHERE created < (SELECT created FROM jobs ORDER BY created DESC "
+                       "LIMIT 1 OFFSET ?)", (self.keep - 1,))
 
     def _work(self) -> None:
         while True:
             job, path = self._queue.get()
             job.status = "running"
             try:
+                self.save(job)
                 self._run(job, path)
             except Exception as exc:  # the job reports it; the queue goes on
                 job.status, job.error = "failed", f"未导入：{exc}"
             finally:
-                self._queue.task_done()
+                self._written.pop(job.job_id, None)
+                try:
+                    self.save(job)
+                finally:
+                    self._queue.task_done()

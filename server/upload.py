@@ -110,7 +110,7 @@ def run_upload(job: Job, path: Path, services: Services) -> None:
     its own, the engine reloaded before the job says done; the upload's folder goes."""
 
     def progress(done: int, total: int) -> None:
-        job.pages_done, job.pages_total = done, total
+        services.jobs.progress(job, done, total)
 
     store = services.writer()
     try:

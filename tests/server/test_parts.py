@@ -28,6 +28,7 @@ def test_conversations_expire_when_idle_and_stay_bounded() -> None:
     conversations = Conversations(limit=2, ttl=60, clock=clock)
     a, conv = conversations.get(None)
     conv.doc_ids.append("d1")
+    conversations.save(a, conv)  # what a turn does after its answer
     clock.now += 59
     assert conversations.get(a) == (a, conv)  # used: its idle time starts again
     clock.now += 59
@@ -118,3 +119,17 @@ def test_binary_and_non_utf8_uploads_are_415() -> None:
         with pytest.raises(HTTPException) as err:
             file_name("x.txt", data)
         assert err.value.status_code == 415
+
+
+def test_a_conversation_saved_and_loaded_answers_follow_ups_alike(seed_engine) -> None:  # type: ignore[no-untyped-def]
+    from qa.engine import Conversation
+    from server.serial import dump_conversation, load_conversation
+
+    kept, saved = Conversation(), Conversation()
+    for question in ("三公经费是多少？", "公务接待费呢？", "这两项加起来呢？", "比上年增长多少？"):
+        expected = seed_engine.answer(question, kept)
+        saved = load_conversation(dump_conversation(saved))  # as another worker would see it
+        assert seed_engine.answer(question, saved) == expected
+        assert load_conversation(dump_conversation(saved)) == saved
+    assert saved.operands and any(o.citation is not None for o in saved.operands)
+    assert load_conversation("not json") == Conversation()

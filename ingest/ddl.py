@@ -1,0 +1,74 @@
+"""The store's tables and indexes, the same text on SQLite and PostgreSQL, and the migration
+of data dirs that earlier versions wrote.
+
+Rows of `tables`, `facts`, `chunks` and `findings` carry `seq`, their place in the order
+they were written: SQLite hands rows back in that order by itself (rowid), PostgreSQL in
+whatever order its heap holds them, and the engine's choices among equal candidates
+follow the order it reads facts in. Reads say `ORDER BY seq`, so both databases answer
+alike.
+"""
+
+from __future__ import annotations
+
+from ingest.db import Database, statements
+
+TABLES = """
+CREATE TABLE IF NOT EXISTS documents (doc_id TEXT PRIMARY KEY, title TEXT, unit TEXT,
+  year INTEGER, kind TEXT, source TEXT, sha256 TEXT, pages INTEGER, region TEXT);
+CREATE TABLE IF NOT EXISTS files (sha256 TEXT PRIMARY KEY, doc_id TEXT, name TEXT);
+CREATE TABLE IF NOT EXISTS tables (doc_id TEXT, number TEXT, title TEXT, unit TEXT,
+  page INTEGER, columns TEXT, table_type TEXT, empty INTEGER, seq BIGINT);
+CREATE TABLE IF NOT EXISTS facts (doc_id TEXT, tbl TEXT, code TEXT, row TEXT, col TEXT,
+  value TEXT, unit TEXT, page INTEGER, quote TEXT, table_type TEXT, section TEXT, source TEXT,
+  seq BIGINT);
+CREATE TABLE IF NOT EXISTS chunks (chunk_id TEXT PRIMARY KEY, doc_id TEXT, kind TEXT,
+  text TEXT, page INTEGER, tbl TEXT, meta TEXT, seq BIGINT);
+CREATE TABLE IF NOT EXISTS findings (doc_id TEXT, kind TEXT, ok INTEGER, message TEXT,
+  page INTEGER, tbl TEXT, seq BIGINT);
+CREATE TABLE IF NOT EXISTS vector_outbox (chunk_id TEXT PRIMARY KEY, op TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
+"""
+INDEXES = """
+CREATE INDEX IF NOT EXISTS facts_doc ON facts(doc_id);
+CREATE INDEX IF NOT EXISTS facts_row_tbl ON facts(row, tbl);
+CREATE INDEX IF NOT EXISTS facts_col_tbl ON facts(col, tbl);
+CREATE INDEX IF NOT EXISTS facts_seq ON facts(seq);
+CREATE INDEX IF NOT EXISTS documents_unit ON documents(unit);
+CREATE INDEX IF NOT EXISTS files_doc ON files(doc_id);
+CREATE INDEX IF NOT EXISTS tables_doc ON tables(doc_id);
+CREATE INDEX IF NOT EXISTS tables_seq ON tables(seq);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE INDEX IF NOT EXISTS chunks_seq ON chunks(seq);
+CREATE INDEX IF NOT EXISTS findings_doc ON findings(doc_id);
+CREATE INDEX IF NOT EXISTS findings_seq ON findings(seq);
+"""
+ORDERED = ("tables", "facts", "chunks", "findings")  # rows carry seq
+ADDED = (("facts", "source TEXT"), *((t, "seq BIGINT") for t in ORDERED))  # columns later versions added
+NAMES = {"meta", "vector_outbox", *(s.split()[5] for s in statements(INDEXES))}
+
+
+def ensure_schema(db: Database) -> None:
+    """Create what is missing; a current store is only read."""
+    if NAMES <= db.names() and all(_has(db, table, column) for table, column in ADDED):
+        return
+    db.apply_schema(TABLES, _migrate)
+
+
+def _has(db: Database, table: str, column: str) -> bool:
+    return column.split()[0] in db.columns(table)
+
+
+def _migrate(db: Database) -> None:
+    for table, column in ADDED:
+        if not _has(db, table, column):
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+            if column.startswith("seq") and db.dialect == "sqlite":
+                db.execute(f"UPDATE {table} SET seq = rowid")  # the order SQLite kept them in
+    for statement in statements(INDEXES):
+        db.execute(statement)
+
+
+def next_seq(db: Database, table: str) -> int:
+    """The first free place in `table`'s order (inside the writer's transaction)."""
+    row = db.execute(f"SELECT COALESCE(MAX(seq), 0) FROM {table}").fetchone()
+    return int(row[0]) + 1
