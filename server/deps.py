@@ -79,7 +79,8 @@ class Services:
             store = Store(old.store.data_dir, old.vectors, database_url=old.store.database_url)
             with store.snapshot():
                 generation = store.generation()
-                engine = Engine(store, old.vectors, old.polisher)
+                engine = Engine(store, old.vectors, old.polisher, old.chooser)
+            engine.docs_in_memory = old.docs_in_memory
             self._use(engine, generation)
 
     def _watch(self, engine: Engine) -> None:

@@ -117,7 +117,7 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, list]:
 @pytest.mark.slow
 def test_each_synthetic_document_is_answered_from_itself(synthetic, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     engine, made = synthetic
-    monkeypatch.setattr(engine_module, "DOCS_IN_MEMORY", 4)
+    monkeypatch.setattr(engine, "docs_in_memory", 4)
     by_name = {(d.unit, d.year): d.doc_id for d in engine.documents}
     for m in made:
         fact = m.facts[0]
