@@ -74,6 +74,23 @@ class ChromaIndex:
     def ids(self) -> set[str]:
         return set(self._store.get(include=[])["ids"])
 
+    def vectors_of(self, doc_id: str) -> dict[str, list[float]]:
+        """One document's chunk vectors as stored, by chunk id (a few dozen: a question about the
+        document ranks them itself, in a fraction of a millisecond, whatever the index holds)."""
+        from chromadb.errors import ChromaError
+
+        try:
+            got = self._store.get(where={"doc_id": doc_id}, include=["embeddings"])
+        except (ChromaError, OSError, ValueError):
+            return {}
+        vectors = got.get("embeddings")
+        if vectors is None:
+            return {}
+        return {cid: list(map(float, v)) for cid, v in zip(got["ids"], vectors, strict=True)}
+
+    def embed_query(self, query: str) -> list[float]:
+        return self._embeddings.embed_query(query)
+
     def search(self, query: str, k: int, doc_ids: list[str] | None) -> list[tuple[str, float]]:
         where: dict | None = None  # type: ignore[type-arg]
         if doc_ids:

@@ -217,6 +217,8 @@ class Gazetteer:
             self._least[unit] = min(3, *(len(name) for _, name in _said_sounds(unit)))
             for ch in chars:
                 self._by_sound.setdefault(ch, set()).add(unit)
+        self._short = {u for u in self.units if self._least[u] < 3 or set(_said_names(u)) & _shorts()}
+        self._named: dict[str, list[UnitHit]] = {}  # a question is matched several times
 
     def hits(self, q: str) -> list[UnitHit]:
         """unit_hits(q, units) for the units that may be said in q, unfiltered."""
@@ -225,6 +227,14 @@ class Gazetteer:
     def named(self, q: str) -> list[UnitHit]:
         """named_units(q, units), over the candidates only: in order of the longest run a unit
         has in the question, skipping a unit once a better-said name covers all its runs."""
+        if q in self._named:
+            return self._named[q]
+        if len(self._named) > 2000:
+            self._named.clear()
+        self._named[q] = self._named_now(q)
+        return self._named[q]
+
+    def _named_now(self, q: str) -> list[UnitHit]:
         found: list[UnitHit] = []
         for runs, unit in self._candidates(q):
             if found and all(any(h.start <= a and b <= h.end and h.score[0] > b - a for h in found)
@@ -237,9 +247,14 @@ class Gazetteer:
         from qa.link import sound
 
         sq = sound(q)
+        sets = [self._by_sound.get(ch, set()) for ch in sq]
         near: set[str] = set()
-        for ch in set(sq):
-            near |= self._by_sound.get(ch, set())
+        for i in range(len(sq) - 2):  # units holding three syllables said in a row
+            three = sorted(sets[i:i + 3], key=len)
+            if three[0]:
+                near |= three[0] & three[1] & three[2]
+        for i in range(len(sq) - 1):  # and the few a two-syllable name says (政协)
+            near |= sets[i] & sets[i + 1] & self._short
         shorts = {u for u in near if any(s in _shorts() and q.startswith(s) for s in _said_names(u))}
         out = []
         for unit in near:
