@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import re
+from pathlib import Path
 
 import pytest
 
@@ -188,3 +189,26 @@ def test_two_units_compared_in_the_ways_people_ask_cite_exactly_those_two(synthe
                     or {engine.by_id[c].unit for c in cited} != {a.unit, b.unit} or "「三公经费」" not in reply.answer:
                 wrong.append((q, reply.status, reply.answer[:80]))
     assert wrong == []
+
+
+@pytest.mark.slow
+def test_a_documents_own_vectors_rank_its_passages_as_the_index_does(tmp_path: Path) -> None:
+    from ingest.embedding import load_embedder
+    from ingest.model import Chunk
+    from ingest.settings import Settings
+    from ingest.vectors import ChromaIndex
+    from qa.retrieve import HybridRetriever
+
+    index = ChromaIndex(load_embedder(None, Settings().model_cache), tmp_path / "chroma")
+    texts = ["三公经费比上年减少，主要原因是压减公务接待。", "本单位主要职能是社会保险经办。",
+             "机关运行经费用于办公费、水电费和差旅费。", "政府采购预算为零。", "项目支出用于信息化建设。"]
+    chunks = [Chunk(f"{doc}-{i}", doc, "prose", f"{doc[-1]}号单位：{t}", 1, None, {})
+              for doc in ("doc-a", "doc-b") for i, t in enumerate(texts)]
+    index.upsert(chunks)
+    mine = [c for c in chunks if c.doc_id == "doc-a"]
+    for question in ("三公经费为什么减少", "单位的职能是什么", "水电费花在哪里"):
+        own = HybridRetriever(mine, index)._vector_hits(question, ["doc-a"])
+        searched = index.search(question, 20, ["doc-a"])
+        assert [cid for cid, _ in own] == [cid for cid, _ in searched]
+        assert all(cid.startswith("doc-a") for cid, _ in own) and len(own) == len(texts)
+        assert [round(d, 4) for _, d in own] == [round(d, 4) for _, d in searched]
