@@ -226,9 +226,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         uvicorn.run("server.app:app_from_environment", factory=True, host=args.host, port=args.port,
                     workers=args.workers)
         return 0
-    from server.app import create_app
+    from server.app import create_app, ready
 
-    uvicorn.run(create_app(settings), host=args.host, port=args.port)
+    uvicorn.run(ready(create_app(settings)), host=args.host, port=args.port)
     return 0
 
 

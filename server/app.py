@@ -64,8 +64,15 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 def app_from_environment() -> FastAPI:
     """The app a worker process builds for itself (`budget-qa serve --workers N`, or
     `uvicorn server.app:app_from_environment --factory`): settings from the BUDGETQA_*
-    environment, its own engine; conversations, limits and jobs are in the database."""
-    return create_app(ServerSettings())
+    environment, its own engine; conversations, limits and jobs are in the database. The
+    engine is loaded before the worker takes requests, so no citizen waits for a model."""
+    return ready(create_app(ServerSettings()))
+
+
+def ready(app: FastAPI) -> FastAPI:
+    """The app with its engine loaded (model, documents), as a server starts it."""
+    app.state.services.engine()
+    return app
 
 
 def _open_engine(settings: ServerSettings) -> Engine:
