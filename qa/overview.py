@@ -158,8 +158,8 @@ def _found_in(engine: Engine, phrase: str, unit: str | None, docs: list[Document
             agreed += 1
         if agreed >= 3:
             break
-    if not keys:
-        return []
+    if not keys:  # stated in prose only, or named differently: every document searched whole
+        return [(d, f) for d in docs if (f := searched(d)) is not None]
     wanted = {d.doc_id: d for d in docs}
     best: dict[str, Fact] = {}
     for f in engine.facts_in_rows(sorted({k[1] for k in keys}), list(wanted)):
