@@ -13,14 +13,14 @@ from qa.calc import Operand
 from qa.compose import label, parts_of, source, unexplained
 from qa.match import match_prose, match_rows
 from qa.reply import Listing, Reply
-from qa.scope import unit_mentions
+from qa.scope import places_said, unit_mentions
 from qa.understand import Intent, said_number, understand
 
 if TYPE_CHECKING:
     from qa.engine import Conversation, Engine
 
 ACROSS = re.compile(r"哪个单位|哪家单位|哪个部门|哪家|各单位|各部门|所有单位|这些单位|几个单位|哪个更"
-                    r"|哪个(多|少|高|低|大|小)|谁多|谁少|谁的|对比|比较一下|排名|排序|排行|前\s*[0-9一二三四五六七八九十]+\s*(名|个单位|家)"
+                    r"|哪个(多|少|高|低|大|小)|谁多|谁少|谁的|对比|比较一下|排名|排序|排行|排个名|排个序|排一下|前\s*[0-9一二三四五六七八九十]+\s*(名|个单位|家)"
                     r"|哪些单位|哪些部门|(最多|最少|最高|最低)的[0-9一二三四五六七八九十两]*(个|家)?(单位|部门)")
 
 
@@ -74,8 +74,10 @@ def compare_units(engine: Engine, question: str, docs: list[Document], conv: Con
     said = {q[h.start:h.end] for h in engine.gazetteer.named(q)}
     named_year = re.search(r"20\d\d年", q)
     q = re.sub(r"(20\d\d)年度?", "", q)  # the years chose the documents already
-    for m in sorted(said | set(unit_mentions(q)), key=len, reverse=True):
+    places = {p for p in places_said(q) if any(p in d.unit for d in docs)}  # "普陀区这几个单位"
+    for m in sorted(said | set(unit_mentions(q)) | places, key=len, reverse=True):
         q = q.replace(m, "")
+    q = re.sub(r"^(这|那)?(几|些|各)个?(单位|部门)的?", "", q)
     intent = understand(ACROSS.sub("", re.sub(r"相比|相较|比较一下|比较|对比一下|对比|比一比|[，,。]", "", q)))
     phrase = intent.subjects[0] if intent.subjects and intent.subjects[0] else ""
     phrase = re.sub(r"^(和|与|及|跟|同|的)+|(哪个|哪家|谁)?(最|更)?(多|少|大|小|高|低)?的?"
@@ -91,10 +93,11 @@ def compare_units(engine: Engine, question: str, docs: list[Document], conv: Con
     low = bool(re.search(r"少|低|小", plain)) and not re.search(r"多|高|大", plain)
     found.sort(key=lambda x: (calc.convert(x[1].value, x[1].unit, "元"), x[0].unit), reverse=not low)
     conv.subjects.append(phrase)
-    asked = re.search(r"(?:前|最(?:多|少|高|低|大|小)的)([一二三四五六七八九十两\d]+)(?:个|项|名|位|家|单位)", q)
-    top = max(1, min(said_number(asked.group(1)), MAX_LISTED)) if asked else TOP
+    asked = re.search(r"前([一二三四五六七八九十两\d]+)|最(?:多|少|高|低|大|小)的([一二三四五六七八九十两\d]+)"
+                      r"(?:个|项|名|位|家|单位)", q)
+    top = max(1, min(said_number(asked.group(1) or asked.group(2)), MAX_LISTED)) if asked else TOP
     shown = found[:top]
-    lines = "；".join(f"{i}. {d.unit}（{d.year}年{d.kind}）{calc.format_amount(f.value, f.unit)}"
+    lines = "；".join(f"{i}. {d.unit}（{d.year}年{d.kind}）{_amount(f, found)}"
                       for i, (d, f) in enumerate(shown, start=1))
     missing = [d.unit for d in docs if d not in {x[0] for x in found}]
     absent = "没有披露这一项" if len(docs) <= PER_DOCUMENT else "中没有找到同名的一项"
@@ -116,6 +119,15 @@ def compare_units(engine: Engine, question: str, docs: list[Document], conv: Con
     text = (f"{head}：{lines}。{note}{d1.unit}{word}，"
             f"与{d2.unit}相差{calc.format_amount(abs(c.result), c.unit)}（{c.expression}）。{rest}")
     return Reply(question, text, "answered", cites, c, table=table if len(found) > top else None)
+
+
+def _amount(f: Fact, found: list[tuple[Document, Fact]]) -> str:
+    """A figure in its document's unit, and also in the unit most of the others use."""
+    common = Counter(g.unit for _, g in found).most_common(1)[0][0]
+    shown = calc.format_amount(f.value, f.unit)
+    if f.unit == common or common not in calc.MONEY_UNITS:
+        return shown
+    return f"{shown}（即{calc.convert(f.value, f.unit, common).normalize():f}{common}）"
 
 
 TOP = 10  # entries a ranking states in its text; the reply's table holds them all

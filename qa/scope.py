@@ -322,12 +322,28 @@ def resolve_scope(question: str, docs: list[Document], current: list[str],
             return Scope((), f"已收录的文件中没有{'、'.join(sorted(mine))}{shown}年的文件", True)
         if kept:
             candidates = kept
+    if not by_unit and not current:  # "普陀区各单位…": the units of a place said alone
+        inside = [d for d in candidates if any(p in d.unit for p in places_said(q))]
+        if inside:
+            candidates, named = inside, True
     if re.search(r"今年|本年度|当年", q) and not years:  # "社保中心今年…": each unit's latest
         latest: dict[str, int] = {}
         for d in candidates:
             latest[d.unit] = max(latest.get(d.unit, 0), d.year or 0)
         candidates = [d for d in candidates if (d.year or 0) == latest[d.unit]]
     return Scope(tuple(candidates), "", named, several)
+
+
+def places_said(q: str) -> list[str]:
+    """The places a question says (江苏省, 普陀区, 沛县), not the words around them."""
+    out = []
+    for m in PLACE.finditer(q):
+        place = m.group(0)
+        if len(place) == 3 and place[0] in WORD_ENDS:
+            place = place[1:]
+        if place[:2] not in NOT_PLACE and place[0] not in "全本该各此那这" and place != "人民政府":
+            out.append(place)
+    return out
 
 
 def _year_beside(q: str, h: UnitHit) -> int | None:

@@ -64,6 +64,20 @@ def test_ranking_across_units_puts_the_largest_first(corpus_engine: Engine) -> N
     assert first.startswith("上海市普陀区人民政府办公室")
 
 
+def test_ranking_the_units_of_a_place_said_alone(corpus_engine: Engine) -> None:
+    reply = corpus_engine.answer("普陀区这几个单位的三公经费排个名")
+    assert reply.status == "answered" and "「三公经费」" in reply.answer
+    putuo = {d.doc_id for d in corpus_engine.documents if "普陀区" in d.unit}
+    assert {c.doc_id for c in reply.citations} <= putuo and len(reply.citations) >= 3
+
+
+def test_a_ranking_states_as_many_as_asked_and_converts_other_units(corpus_engine: Engine) -> None:
+    reply = corpus_engine.answer("各单位人员经费排名前5")
+    assert "前 5 名" in reply.answer and "6. " not in reply.answer and len(reply.citations) == 5
+    assert reply.table is not None and len(reply.table.rows) > 5
+    assert "88537451元（即8853.7451万元）" in reply.answer  # a table kept in 元, shown in 万元 too
+
+
 def test_ranking_a_rows_parts(corpus_engine: Engine) -> None:
     conv = Conversation()
     corpus_engine.answer("社保中心2024年基本支出是多少？", conv)
