@@ -168,15 +168,8 @@ def _other_place(q: str, h: UnitHit) -> bool:
                 # end of a word the match began inside ("比较X局": 较)
                 return True
 
-    for m in PLACE.finditer(q):
-        place = m.group(0)
-        if len(place) == 3 and place[0] in WORD_ENDS:  # "2026年沛县", "问丰县": a one-character place
-            place = place[1:]
-        if place[:2] in NOT_PLACE or place[0] in "全本该各此那这":  # 全县, 本市: the unit's own place
-            continue
-        if m.end() > h.start - 4 and m.start() < h.end and sound(place) not in sound(h.unit):
-            return True
-    return False
+    return any(end > h.start - 4 and start < h.end and sound(place) not in sound(h.unit)
+               for place, start, end in _places(q))
 
 
 def named_units(q: str, units: list[str]) -> list[UnitHit]:
@@ -336,13 +329,19 @@ def resolve_scope(question: str, docs: list[Document], current: list[str],
 
 def places_said(q: str) -> list[str]:
     """The places a question says (江苏省, 普陀区, 沛县), not the words around them."""
+    return [place for place, _, _ in _places(q) if place != "人民政府"]
+
+
+def _places(q: str) -> list[tuple[str, int, int]]:
+    """(place, start, end) for each place said: a one-character county after a word ("2026年
+    沛县", "问丰县") without that word; not 全县 or 本市, the unit's own place."""
     out = []
     for m in PLACE.finditer(q):
         place = m.group(0)
         if len(place) == 3 and place[0] in WORD_ENDS:
             place = place[1:]
-        if place[:2] not in NOT_PLACE and place[0] not in "全本该各此那这" and place != "人民政府":
-            out.append(place)
+        if place[:2] not in NOT_PLACE and place[0] not in "全本该各此那这":
+            out.append((place, m.start(), m.end()))
     return out
 
 
