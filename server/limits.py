@@ -63,9 +63,21 @@ class Conversations:
         """The conversation `cid` (or a new one) for one question; saved after it, unless
         answering it failed."""
         with self._holding(cid):
-            cid, conv = self.get(cid)
+            cid, conv = self._read(cid)
             yield cid, conv
-            self.save(cid, conv)
+            now = self._clock()
+            with self.db.transaction() as db:  # one write a turn: many workers share the database
+                db.execute("DELETE FROM conversations WHERE used < ?", (now - self.ttl,))
+                self._put(db, cid, conv, now)
+                self._bound(db)
+
+    def _read(self, cid: str | None) -> tuple[str, Conversation]:
+        """The conversation `cid` as stored, or a new one (not stored until its turn ends)."""
+        row = self.db.execute("SELECT state, used FROM conversations WHERE cid=?", (cid,)).fetchone() \
+            if cid else None
+        if cid is None or row is None or row[1] < self._clock() - self.ttl:
+            return uuid.uuid4().hex, Conversation()
+        return cid, load_conversation(row[0])
 
     def get(self, cid: str | None) -> tuple[str, Conversation]:
         """The conversation `cid`, or a new one (with a new id) if it is unknown or expired."""
