@@ -28,6 +28,7 @@ from qa.compose import (
     unexplained,
 )
 from qa.extract import answering_passage
+from qa.gazetteer import Gazetteer
 from qa.link import Link, LinkIndex, clean, sound
 from qa.llm import Known, Polisher, known_figures
 from qa.match import lcs, match_prose, match_rows, norm, split_context
@@ -35,7 +36,7 @@ from qa.normalise import normalise
 from qa.overview import ACROSS, compare_units, count_parts, rank_parts
 from qa.reply import Citation, Reply
 from qa.retrieve import HybridRetriever
-from qa.scope import Gazetteer, resolve_scope, slug_matches
+from qa.scope import resolve_scope, slug_matches
 from qa.understand import Intent, lookup_intent, understand
 
 QUOTED = re.compile(r"[“\"「『]([^”\"」』]+)[”\"」』]")
