@@ -30,13 +30,14 @@ from qa.compose import (
 from qa.extract import answering_passage
 from qa.gazetteer import Gazetteer
 from qa.link import Link, LinkIndex, clean, sound
-from qa.llm import Known, Polisher, known_figures
+from qa.llm import Polisher
 from qa.match import lcs, match_prose, match_rows, norm, split_context
 from qa.normalise import normalise
 from qa.overview import ACROSS, compare_units, count_parts, rank_parts
 from qa.reply import Citation, Reply
 from qa.retrieve import HybridRetriever
 from qa.scope import resolve_scope, slug_matches
+from qa.shelf import DocumentShelf
 from qa.understand import Intent, lookup_intent, understand
 
 QUOTED = re.compile(r"[“\"「『]([^”\"」』]+)[”\"」』]")
@@ -86,7 +87,7 @@ def open_engine(settings: Settings) -> Engine:
     return engine
 
 
-class Engine(Arithmetic):
+class Engine(Arithmetic, DocumentShelf):
     """Everything a question needs, loaded once: documents, facts, chunks, indexes."""
 
     def __init__(self, store: Store, vectors: VectorIndex | None = None,
@@ -118,54 +119,6 @@ class Engine(Arithmetic):
         self._linked: dict[tuple[int, str, bool | None, int], list[Link]] = {}
         self._row_names = sorted({clean(n) for n in row_names})
         self._vocabulary = sound("|".join(self._row_names))
-
-    def facts_of(self, doc_id: str) -> tuple[list[Fact], list[Fact]]:
-        """A document's table facts and prose facts, from memory or read from the store."""
-        with self._cache_lock:
-            if doc_id in self._by_doc:
-                self._by_doc.move_to_end(doc_id)
-                return self._by_doc[doc_id]
-        if doc_id not in self.by_id:
-            return [], []
-        with self.read_lock:
-            facts = self.store.facts(doc_id)
-        got = ([f for f in facts if f.table != "正文"], [f for f in facts if f.table == "正文"])
-        with self._cache_lock:
-            got = self._by_doc.setdefault(doc_id, got)  # another thread may have read it meanwhile
-            while len(self._by_doc) > self.docs_in_memory:
-                gone, _ = self._by_doc.popitem(last=False)
-                self._links.pop(gone, None)
-                self._retrievers.pop(gone, None)
-        return got
-
-    def in_memory(self, doc_id: str) -> bool:
-        return doc_id in self._by_doc
-
-    def facts_in_rows(self, rows: list[str], doc_ids: list[str]) -> list[Fact]:
-        with self.read_lock:
-            return self.store.facts_in_rows(rows, doc_ids)
-
-    def fact_count(self) -> int:
-        with self.read_lock:
-            return sum(self.store.fact_counts().values())
-
-    def retriever(self, doc_id: str) -> HybridRetriever:
-        """BM25 over one document's prose passages (and the shared vectors filtered to it), built
-        when the document is first asked a prose question."""
-        self.facts_of(doc_id)  # the document is in memory, so its retriever is evicted with it
-        with self._cache_lock:
-            if doc_id in self._retrievers:
-                return self._retrievers[doc_id]
-        with self.read_lock:
-            chunks = [c for c in self.store.chunks(doc_id) if c.kind == "prose"]  # rows: the facts answer
-        made = HybridRetriever(chunks, self.vectors)
-        with self._cache_lock:
-            return self._retrievers.setdefault(doc_id, made)
-
-    def known(self, reply: Reply) -> Known:
-        """The figures of the documents a reply cites (what the optional LLM may repeat)."""
-        docs = dict.fromkeys(c.doc_id for c in reply.citations)
-        return known_figures(f for d in docs for part in self.facts_of(d) for f in part)
 
     def document_named(self, name: str) -> Document | None:
         """The document a caller names: its id, one of its files, or its short name."""
