@@ -1,88 +1,16 @@
-"""How facts are named and cited in a reply, and which facts answer which words.
-
-Plain functions over `Fact`: a fact's label and source line, the operand it makes, the
-rows under a row, the measure a phrase names, and the words of a question a fact does
-not cover (then it does not answer the question).
-"""
+"""A Result → the reply: the answer in plain Chinese with every figure's source, the citations,
+the calculation, and the interpretation itself. When nothing answers, the reply says which it
+is: the question was not understood, or it was and the document does not disclose it."""
 
 from __future__ import annotations
 
-import re
-
-from ingest.model import Document, Fact
+from ingest.model import MONEY_UNITS, Document, Fact
 from qa import calc
-from qa.calc import Operand
-from qa.link import sound
-from qa.match import lcs, norm, split_context
+from qa.library import Result, label
 from qa.reply import Citation, Reply
-from qa.retrieve import tokens
-from qa.scope import unit_hits
 
-ASKING_WORDS = ("百分之", "百分比", "多少钱", "是多少", "一共有", "有多少", "为多少", "多少万", "是不是", "有没有")
-
-
-def unexplained(phrase: str, f: Fact, unit: str = "") -> str:
-    """A name in the question's subject (three or more characters, e.g. "国宾馆") that the
-    fact found says nothing of: that fact does not answer the question."""
-    _, subject = split_context(phrase)
-    text = sound(norm(f"{f.row}{f.quote}{f.table}{f.section}{f.column}"))
-    for word in tokens(subject):
-        if len(word) >= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", word) and lcs(text, sound(word)) < 2 \
-                and word not in unit and word not in ASKING_WORDS:
-            return word
-    return ""
-
-
-def parts_of(parent: Fact, facts: list[Fact]) -> list[Fact]:
-    """The rows one level under a row (by code), or the top rows of the table under its total."""
-    same = [f for f in facts if f.table == parent.table and f.column == parent.column and f is not parent]
-    if parent.code:
-        depth = {3: 5, 5: 7}.get(len(parent.code), 0)
-        return [f for f in same if f.code and f.code.startswith(parent.code) and len(f.code) == depth]
-    coded = [f for f in same if f.code]
-    if coded:
-        top = min(len(f.code or "") for f in coded)
-        return [f for f in coded if len(f.code or "") == top]
-    return [f for f in same if f.row not in ("合计", "总计", "小计")]
-
-
-MEASURE_WORDS = (("年初预算", "年初预算数"), ("调整预算", "调整预算数"), ("预算执行", "执行数"),
-                 ("执行数", "执行数"), ("决算", "决算数"))
-
-
-MEASURE_WORDS_RE = re.compile(r"的?(年初预算|调整预算|预算执行|执行)数?")
-
-
-def measure_asked(phrase: str) -> str:
-    """The measure other than the default a lookup names: "行政运行的年初预算" → 年初预算数."""
-    m = MEASURE_WORDS_RE.search(phrase)
-    return {"年初预算": "年初预算数", "调整预算": "调整预算数"}.get(m.group(1), "执行数") if m else ""
-
-
-def measure_named(phrase: str) -> str:
-    """The measure a phrase names and nothing else: "2025年预算执行数" → 执行数."""
-    text = re.sub(r"20\d\d年度?|当年|的|数$", "", re.sub(r"\s+", "", phrase))
-    for word, measure in MEASURE_WORDS:
-        if text in (word, word + "数"):
-            return measure
-    return ""
-
-
-def stated_reply(question: str, f: Fact, cite: Citation) -> Reply:
-    text = f"{f.row}占比{calc.format_amount(f.value, f.unit)}（文件原文）。{source(f)}"
-    return Reply(question, text, "answered", (cite,))
-
-
-def operand(f: Fact) -> Operand:
-    return Operand(label(f), f.value, f.unit, f)
-
-
-def label(f: Fact) -> str:
-    if f.table == "正文":
-        return f.row if f.column in ("金额", "数量") else f"{f.row}{f.column}"
-    row = f.row if f.row not in ("合计", "总计") else f"{f.table.split(' ', 1)[-1]}合计"
-    default = f.column in ("合计", "总计", "金额") or (f.column == "预算数" and "决算" not in f.table)
-    return row if default else f"{row}（{f.column}）"
+NOT_DISCLOSED = ("not_disclosed", "narrower", "no_measure", "no_previous", "no_whole", "no_count", "no_passage",
+                 "none_disclose", "no_parts")
 
 
 def source(f: Fact) -> str:
@@ -92,14 +20,105 @@ def source(f: Fact) -> str:
     return f"（来源：{where}{code}{page}）"
 
 
-def strip_scope(question: str, doc: Document) -> str:
-    q = re.sub(r"\s+", "", question)
-    if doc.unit in q:  # the unit said once in full; a short form later is part of a row's name
-        q = q.replace(doc.unit, "", 1)
+def cite(f: Fact, documents: dict[str, Document], columns: dict[str, tuple[str, ...]]) -> Citation:
+    doc = documents.get(f.doc_id)
+    table = None if f.table == "正文" else f.table
+    return Citation(f.doc_id, doc.title if doc else "", f.page, table, f.quote, columns.get(f.table, ()))
+
+
+def compose(question: str, result: Result, documents: dict[str, Document],
+            columns: dict[str, tuple[str, ...]], nearest: tuple[str, ...] = ()) -> Reply:
+    """`columns`: each cited table's headers; `nearest`: rows near what was asked, for a refusal."""
+    interp = result.interpretation
+    seen: dict[tuple[str, str, str, str], Citation] = {}
+    for _, f in (*result.facts, *result.also):
+        seen.setdefault((f.doc_id, f.table, f.quote, f.row), cite(f, documents, columns))
+    cites = tuple(seen.values())
+    meaning = interp.to_json()
+    if result.kind == "problem":
+        return _refusal(question, result, documents, nearest, meaning)
+    if result.kind == "passage":
+        quote, chunk = result.passage  # type: ignore[misc]
+        doc = documents[chunk.doc_id]  # type: ignore[attr-defined]
+        text = f"{quote}（{doc.title}，第{chunk.page}页）"  # type: ignore[attr-defined]
+        c = Citation(doc.doc_id, doc.title, chunk.page, None, quote)  # type: ignore[attr-defined]
+        return Reply(question, _which_year(interp, documents) + text, "answered", (c,), interpretation=meaning)
+    if result.kind == "calculation":
+        c = result.calculation
+        assert c is not None
+        shown = calc.format_amount(c.result, c.unit)
+        if c.expression and len(c.operands) == 1 and c.unit != c.operands[0].unit:  # a conversion
+            f = result.facts[0][1]
+            exact = calc.convert(f.value, f.unit, c.unit).normalize()
+            if exact != c.result:
+                shown = f"{exact:f}{c.unit}（保留两位小数为{shown}）"
+            text = f"{label(f)}为{calc.format_amount(f.value, f.unit)}，折合{shown}（{c.expression}）。{source(f)}"
+        else:
+            parts = "；".join(f"{o.label} {calc.format_amount(o.value, o.unit)}" for o in c.operands)
+            text = f"{result.lead}计算结果为{shown}（{c.expression}）。依据：{parts}。"
+        return Reply(question, text + _also(result), "answered", cites, c, interpretation=meaning)
+    if result.kind == "listing":
+        return Reply(question, result.lead, "answered", cites, result.calculation, table=result.listing,
+                     interpretation=meaning)
+    lines = [f"{name}为{calc.format_amount(f.value, f.unit)}{_in_unit(f, interp.unit)}{source(f)}"
+             for name, f in result.facts]
+    text = result.lead + "；".join(lines) + "。" + _also(result)
+    return Reply(question, _which_year(interp, documents) + text, "answered", cites, interpretation=meaning)
+
+
+def _in_unit(f: Fact, unit: str | None) -> str:
+    if not unit or unit == f.unit or unit not in MONEY_UNITS or f.unit not in MONEY_UNITS:
+        return ""
+    return f"（即{calc.convert(f.value, f.unit, unit).normalize():f}{unit}）"
+
+
+def _also(result: Result) -> str:
+    if not result.also:
+        return ""
+    told = "；".join(f"{f.table.split(' ', 1)[-1]}中「{name}」为{calc.format_amount(f.value, f.unit)}{source(f)}"
+                    for name, f in result.also)
+    return f"另：{told}。两处口径不同（例如是否含项目支出），请按需要选用。"
+
+
+def _which_year(interp, documents: dict[str, Document]) -> str:  # type: ignore[no-untyped-def]
+    return ""
+
+
+def _refusal(question: str, result: Result, documents: dict[str, Document], nearest: tuple[str, ...],
+             meaning: dict) -> Reply:
+    interp = result.interpretation
+    doc = documents.get(interp.docs[0]) if interp.docs else None
+    title = doc.title if doc else "所选文件"
+    detail = result.detail or interp.said or "这个问题"
+    shown = "您问的这一项" if any(ch.isdigit() for ch in detail) else detail  # digits echoed read as a figure
+    near = f"文件披露的相近项目有：{'、'.join(nearest)}。" if nearest else ""
+    problem = result.problem
+    if problem == "not_understood":
+        text = f"没能理解「{shown}」指的是{title}中的哪一项。{near or '请换一种说法，或说出表格中的项目名称。'}"
+        return Reply(question, text, "not_found", interpretation=meaning, reason="not_understood")
+    if problem == "ambiguous":
+        options = "；".join(f"{o.row}（{o.table.split(' ', 1)[-1]}）" for o in interp.options)
+        return Reply(question, f"「{shown}」可能指文件中的几项，您问的是哪一项？{options}", "clarify",
+                     candidates=tuple(o.row for o in interp.options), interpretation=meaning)
+    if problem == "part_and_whole":
+        return Reply(question, f"不能这样相加：{detail}，两者相加会重复计算。", "clarify", interpretation=meaning)
+    if problem == "calculation":
+        return Reply(question, f"无法计算：{_why(detail)}", "not_found", interpretation=meaning,
+                     reason="not_disclosed")
+    if problem in ("two_needed", "same_figure"):
+        return Reply(question, f"请说出要计算的两项（「{shown}」只对应一个数字）。", "clarify", interpretation=meaning)
+    if problem == "no_measure":
+        text = f"{title}没有披露{shown}。"
+    elif problem == "narrower":
+        text = f"{title}没有单列「{shown}」的数字，文件没有披露这一项。{near}"
     else:
-        for hit in unit_hits(q, [doc.unit])[:1]:
-            short = hit.end - hit.start <= 2 and not re.match(r"\d|的|，|今年|去年", q[hit.end:])
-            if not short:  # "政协会议…" asks for a row, "政协2018年…" names the unit
-                q = q[:hit.start] + q[hit.end:]
-    q = re.sub(r"^今年|(?<=[局院厅心处室])今年", "", q)
-    return re.sub(rf"^{doc.year}年度?的?", "", q) if doc.year else q  # a year inside a row's name stays
+        text = f"{title}中没有找到「{shown}」的数字，文件没有披露这一项。{near}"
+    return Reply(question, text, "not_found", interpretation=meaning, reason="not_disclosed")
+
+
+def _why(text: str) -> str:
+    if text.startswith("division by zero"):
+        return f"作为分母的「{text.split(': ', 1)[-1].removesuffix(' is 0')}」为0，比例或增幅没有意义。"
+    if text.startswith("incompatible units"):
+        return "两个数字的单位不同（例如金额与人数、百分比），不能这样相加减或相除。"
+    return "这两个数字不能这样计算。"

@@ -1,323 +1,255 @@
-"""Link a phrase of a question to the document's own vocabulary, and say how well.
+"""Link a question to the documents' own vocabulary: every stretch of it that names a row (by its
+printed name, code, table topic, column, a people's word), a measure, an operator cue, a
+reference to earlier turns or an output unit, with a score and how it matched.
 
-A row, a table's topic or a prose subject is linked when its name is found in the phrase
-in order — by the same character or one of the same toneless syllable (差旅废 → 差旅费),
-as an abbreviation (公车运维费 → 公务用车运行维护费: only short gaps) — and every other
-character of the phrase is explained: by a column of that row's table ("X中的基本支出"),
-by the table's title or the row's parents (商品和服务支出会议费), by people's words
-(qa/lexicon.toml) or by the words of asking. A phrase with characters nothing explains
-("债务还本支出" against 基本支出) links to nothing: the figure found would not be the one
-asked for.
+A name is linked where its characters stand in the question in order, by the same character
+or one of the same toneless syllable (差旅废 → 差旅费), as an abbreviation (公车运维费 →
+公务用车运行维护费: short gaps), or as its head (三公 → 三公经费). Spans overlap; qa.interpret
+chooses among them. Words that name nothing are the question's asking words, not a reason to
+give up.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
-from functools import cache, lru_cache
+from dataclasses import dataclass
+from functools import lru_cache
 
-from ingest.model import Fact
-from qa.align import CJK, NOISE, Alignment, align, clean, common_block, sound
-from qa.match import TABLE_PRIORITY, TOPIC_OF_TYPE, TOTAL_ROWS
-from qa.normalise import asking_words, lexicon
+from qa.lexicon import cues, table, words
+from qa.normalise import Question
+from qa.sound import CJK, sound
+from qa.vocabulary import Name, Vocabulary
 
-LEVEL = re.compile(r"[（(][类款项][）)]")  # "检察（款）行政运行（项）": the levels of a code, said
-DEFAULT_COLUMNS = ("合计", "总计", "预算数", "金额", "本年预算", "预算金额", "项目支出合计", "数量", "决算数")
-GENERIC_COLUMNS = ("合计", "总计", "小计", "金额", "预算数", "数量")
-WHERE = "中里的，、内"  # what follows words that say where
-MAX_GAP = 2  # characters of a name an abbreviation may skip at a time
-
+QUESTION_GAP = 2  # characters said inside a name (公务用车的运行费)
+NAME_GAP = 3  # characters of a name an abbreviation may leave out at a time
+CODE = re.compile(r"(?<!\d)(\d{3}|\d{5}|\d{7})(?!\d)")
+LEXICON_WEIGHT = 0.9  # per character: a cue word loses to a row's name said whole
+PROSE_WEIGHT = 0.85  # a prose sentence's subject loses to a table's row said as well
 
 
 @dataclass(frozen=True)
-class Link:
-    fact: Fact
-    name: str  # the name that linked (a row, a table's topic, a prose subject)
+class Span:
+    start: int
+    end: int
+    kind: str  # row | code | foreign | measure | cue | ref | out_unit | staff | text
+    target: str  # row: the name said; code: the code; measure/cue/…: what it means
+    score: float
+    how: str  # exact | pinyin | abbreviation | head | people | taught | topic | column | code | lexicon
+    names: tuple[Name, ...] = ()  # row/code: the document's names it links to
+    cover: float = 1.0  # share of the name said
+
+    def overlaps(self, other: Span) -> bool:
+        return self.start < other.end and other.start < self.end
+
+
+@dataclass(frozen=True)
+class Alignment:
+    start: int
+    end: int
     matched: int
-    cover: float  # share of the name found
     exact: int
-    column_fit: int  # 2: the column was named, 1: the default column
-    priority: int
-    unexplained: str = ""
-    alias: bool = False
-    tail: bool = True  # the name (or its column) is the phrase's last word of substance
-    run: bool = True  # the name's words said in one run, none left out between them
-
-    @property
-    def key(self) -> tuple[float, ...]:
-        # explained, the head, one run, the whole name, how much of it; then tables before prose
-        return (-len(self.unexplained), self.tail, self.run, self.cover == 1, self.matched * self.cover, self.cover,
-                self.fact.table != "正文", -self.alias, self.exact, self.column_fit, -self.priority)
+    cover: float
+    score: float
+    head: bool  # the name's start said as one run, its tail left out
 
 
-@dataclass
-class Group:
-    """One row of one table (or one prose subject): its names and its figures by column."""
-
-    names: list[tuple[str, bool]]  # (clean name, is an alias)
-    by_column: dict[str, Fact]
-    context: str  # words that may qualify the row: the table's title, its parents, its section
-    priority: int
-    prose: bool = False
-    total: bool = False  # the table's total row
-    parents: tuple[str, ...] = ()  # the names of the rows above it (类, 款), said whole
-    siblings: frozenset[str] = frozenset()  # the other rows' and columns' names of its table
-    people: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # people's words naming it, qualifying it
-
-
-@dataclass
-class LinkIndex:
-    groups: list[Group] = field(default_factory=list)
-    doc_id: str = ""
-
-    def names(self) -> set[str]:
-        return {n for g in self.groups for n, _ in g.names}
-
-
-def build_index(table_facts: list[Fact], prose_facts: list[Fact], measures: tuple[str, ...]) -> LinkIndex:
-    """A document's rows and prose subjects, grouped once per document."""
-    rows: dict[tuple[str, str | None, str], dict[str, Fact]] = {}
-    names_by_code: dict[tuple[str, str], str] = {}
-    for f in table_facts:
-        rows.setdefault((f.table, f.code, f.row), {}).setdefault(f.column, f)
-        if f.code:
-            names_by_code[(f.table, f.code)] = clean(f.row)
-    index = LinkIndex(doc_id=next((f.doc_id for f in [*table_facts, *prose_facts]), ""))
-    in_table: dict[str, set[str]] = {}
-    for f in table_facts:
-        in_table.setdefault(f.table, set()).update((clean(f.row), clean(f.column)))
-    for (table, code, row), by_column in rows.items():
-        first = next(iter(by_column.values()))
-        names = [(clean(row), False)]
-        if row in TOTAL_ROWS:
-            topic = TOPIC_OF_TYPE.get(first.table_type, "")
-            if topic == "三公经费" and re.search("会议费|培训费", table):
-                topic = ""  # the total of a “三公”经费、会议费、培训费 table is more than the 三公 经费
-            if topic:
-                names.append((topic, True))
-            if first.table_type.endswith("表") and len(first.table_type) > 6:
-                names.append((first.table_type[:-1], True))
-        parents = [names_by_code.get((table, code[:k]), "") for k in (3, 5) if code and len(code) > k]
-        parents = [p for p in parents if p]
-        title = re.sub(r"20\d\d年度?|单位[:：].*$", "", clean(table.split(" ", 1)[-1]))
-        prio = TABLE_PRIORITY.index(first.table_type) if first.table_type in TABLE_PRIORITY else 50
-        index.groups.append(Group(names, by_column, title, prio, total=row in TOTAL_ROWS, parents=tuple(parents),
-                                  people=_people_words(tuple(names)),
-                                  siblings=frozenset(in_table[table] - {clean(row)})))
-    for f in prose_facts:
-        if f.column in measures and clean(f.row):
-            names = [(clean(f.row), False)]
-            index.groups.append(Group(names, {f.column: f}, clean(f.section), 60, prose=True,
-                                      people=_people_words(tuple(names))))
-    return index
-
-
-@lru_cache(maxsize=50_000)  # rows are named alike in every document: each name is looked up once
-def _people_words(names: tuple[tuple[str, bool], ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """People's words (qa/lexicon.toml) for a row: those that name it (a printed form is its
-    name), and those that may qualify it (its name holds a printed form)."""
-    naming, qualifying = [], []
-    for said, forms in _printed_forms():
-        if any(f == n for f in forms for n, _ in names):
-            naming.append(said)
-        if any(f in n for f in forms for n, _ in names):
-            qualifying.append(said)
-    return (tuple(sorted(naming, key=len, reverse=True)), tuple(sorted(qualifying, key=len, reverse=True)))
+@lru_cache(maxsize=200_000)
+def align(said: str, name: str) -> tuple[Alignment, ...]:
+    """The ways a name stands in what was said (both by sound), best first, at most one per end."""
+    n = len(name)
+    if n < 2:
+        return ()
+    pairs = [(i, j) for i, ch in enumerate(said) for j, nh in enumerate(name) if ch == nh]
+    if len(pairs) < 2 and n > 1:
+        return ()
+    best: dict[tuple[int, int], tuple[float, int, int, int]] = {}  # (i, j) → (value, start_i, start_j, matched)
+    for i, j in pairs:
+        value, start_i, start_j, matched = 1.0, i, j, 1
+        for (pi, pj), (pv, psi, psj, pm) in best.items():
+            qi, nj = i - pi - 1, j - pj - 1
+            if 0 <= qi <= QUESTION_GAP and 0 <= nj <= NAME_GAP and pj < j:
+                v = pv + 1.0 - 0.45 * qi - 0.2 * nj
+                if v > value:
+                    value, start_i, start_j, matched = v, psi, psj, pm + 1
+        best[(i, j)] = (value, start_i, start_j, matched)
+    out: dict[int, Alignment] = {}
+    for (i, j), (value, si, sj, m) in best.items():
+        if m < 2:
+            continue
+        length = i - si + 1
+        cover = m / n
+        purity = m / length
+        head = sj == 0 and length == m and j == m - 1 and m < n
+        if head and n <= 4 and _generic_tail(name[m:]):
+            cover = 1.0  # 办公 for 办公费, 培训 for 培训费: the name's stem said
+        if not _names(m, n, cover, purity, head):
+            continue
+        score = value * cover ** 0.5 * purity if not head else value * 0.7  # heads of any length tie
+        a = Alignment(si, i + 1, m, 0, cover, round(score, 4), head)
+        if i + 1 not in out or a.score > out[i + 1].score:
+            out[i + 1] = a
+    return tuple(sorted(out.values(), key=lambda a: -a.score))
 
 
 @lru_cache(maxsize=1)
-def _printed_forms() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Each people's word with the printed forms it stands for, cleaned once."""
-    return tuple((said, tuple(clean(p) for p in printed.split("|") if clean(p)))
-                 for said, printed in lexicon()["people"].items())
+def _tails() -> frozenset[str]:
+    return frozenset(sound(w) for w in words("generic_tails"))
 
 
-def _asking() -> re.Pattern[str]:
-    return asking_words()
+def _generic_tail(tail: str) -> bool:
+    return tail in _tails()
 
 
-def _residue(phrase: str, hits: frozenset[int], context: str, siblings: frozenset[str] = frozenset()) -> str:
-    """The characters of the phrase that neither the name, nor its context, nor the words
-    of asking explain. The context (a table's title) explains words that say where, set off
-    by 中/里/的 or a comma ("支出总体情况表中，…"), not words run into the name."""
-    ctx = sound(context)
-    s = sound(phrase)
-    keep = ["" if i in hits else ch for i, ch in enumerate(phrase)]
-    end = len(_strip_asking(phrase))
-    i = 0
-    while i < len(phrase) - 2:
-        if i in hits:
-            i += 1
-            continue
-        j = i
-        while j < len(phrase) and j not in hits:
-            j += 1
-        while j - i >= 3 and not (s[i:j] in ctx and (j >= end or phrase[j] in WHERE)
-                                  and phrase[i:j] not in siblings):  # "会议费培训费": 培训费 is what, not where
-            j -= 1
-        if j - i >= 3:
-            keep[i:j] = [""] * (j - i)
-            i = j
-        else:
-            i += 1
-    left = re.split("(?<=\x00)|(?=\x00)", "".join(ch if ch else "\x00" for ch in keep))
-    return "".join(CJK.findall("".join(_asking().sub("", part) for part in left if part != "\x00")))
+def _names(m: int, n: int, cover: float, purity: float, head: bool) -> bool:
+    """Whether an alignment says the name: whole; as an abbreviation; or by its head."""
+    if purity < 0.6:
+        return False
+    if m == n:
+        return True
+    if n <= 3:
+        return False  # a short name is said whole
+    if head:  # 三公 for 三公经费, 住房 for 住房保障支出: the name's first word
+        return m >= 2 and cover >= 0.33
+    if m < 3:
+        return False  # two characters name a two-character name, or the head of a longer one
+    if m == 3:
+        return cover >= 0.6
+    return cover >= 0.5 or (cover >= 0.4 and purity == 1)
 
 
-def link(phrase: str, index: LinkIndex, unit_is_rate: bool | None = None, codes: set[str] | None = None,
-         slack: int = 0) -> list[Link]:
-    """Every figure whose row the phrase names with nothing left unexplained, best first."""
-    phrase = NOISE.sub("", LEVEL.sub("", phrase))
-    codes = codes if codes is not None else set(re.findall(r"\d{3,7}", phrase))
-    out: list[Link] = []
-    for g in index.groups:
-        out += _link_group(phrase, g, codes, slack)
-    if unit_is_rate is not None:
-        out = [x for x in out if (x.fact.unit == "%") == unit_is_rate]
-    best: dict[int, Link] = {}
-    for x in out:
-        if id(x.fact) not in best or x.key > best[id(x.fact)].key:
-            best[id(x.fact)] = x
-    return sorted(best.values(), key=lambda x: x.key, reverse=True)
+PUNCT = re.compile(r"[“”\"'‘’「」《》（）()【】\[\]、，,：:；;·.．\-—_/？?！!]")
 
 
-def _link_group(phrase: str, g: Group, codes: set[str], slack: int) -> list[Link]:
-    first = next(iter(g.by_column.values()))
-    out: list[Link] = []
-    if first.code and first.code in codes:  # a code names its row whatever else is said
-        rest = phrase.replace(first.code, "\x00" * len(first.code))
-        name = clean(first.row)
-        for column, cut in _column_cuts(rest, g, name):
-            out += _choose_columns(cut, g, _whole_words(cut, (name,)), 50, 1.0, 50, name, False, slack,
-                                   column=column)
-        return out
-    for name, alias in [*g.names, *((w, True) for w in g.people[0])]:
-        if len(name) < 2 or (name in g.people[0] and sound(name) not in sound(phrase)):
-            continue  # a people's word names a row only when said whole
-        for column, cut in _column_cuts(phrase, g, name):
-            a = align(cut, name)
-            size = len(CJK.findall(name)) or len(name)
-            cover = min(1.0, a.matched / size) if a else 0.0
-            if a is not None and not _names(a, cover, len(name)) and a.matched >= 4:
-                a = common_block(cut, name)  # 机关运行经费预算: the name's 机关运行经费… said, 预算 asked
-                cover = a.matched / size if a else 0.0
-            if a is None or not _names(a, cover, len(name)):
+def _bare(text: str) -> tuple[str, list[int]]:
+    """The text without punctuation, and where each of its characters stands in the text: names
+    are compared without brackets and quotes (因公出国（境）费, “三公”经费)."""
+    keep = [i for i, ch in enumerate(text) if not PUNCT.match(ch)]
+    return "".join(text[i] for i in keep), keep
+
+
+@lru_cache(maxsize=20_000)
+def boundaries(text: str) -> frozenset[int]:
+    """Where jieba puts word boundaries in the text: a short link (a name's head, a people's word)
+    must start and end on one, so 油费 is not read inside 燃油费 nor 人员 inside 在职人员."""
+    import jieba
+
+    out, at = {0}, 0
+    for w in jieba.lcut(text):
+        at += len(w)
+        out.add(at)
+    return frozenset(out)
+
+
+def link_rows(q: Question, voc: Vocabulary, corpus: frozenset[str] = frozenset()) -> list[Span]:
+    """The stretches of the question that name one of the document's rows, columns or topics, its
+    codes, or a row of another document that this one does not have (`corpus`: every document's
+    row names, by sound)."""
+    bare, at = _bare(q.text)
+    said = sound(bare)
+    cuts = boundaries(q.text)
+    spans: dict[tuple[int, int], Span] = {}
+    for name in voc.candidates(bare):
+        for found in align(said, sound(name.text)):
+            a = _placed(found, at)
+            exact = sum(1 for ch in q.text[a.start:a.end] if ch in name.text)
+            if a.head and a.matched == 2 and exact < 2:
+                continue  # a two-character head is said as printed (一半 is not 一般公共预算)
+            if (a.head or name.how in ("people", "taught")) and a.end - a.start <= 3 and not (
+                    a.start in cuts and a.end in cuts):
                 continue
-            out += [replace(x, run=a.inner_gap == 0) for x in _choose_columns(
-                cut, g, a.phrase_hits, a.matched, cover, a.exact, name, alias, slack, column=column)]
-        if g.total:  # "人员经费是多少": a column of the table's total row, said alone
-            for column, cut in _column_cuts(phrase, g, name)[1:]:
-                said = clean(column or "")
-                out += _choose_columns(cut, g, frozenset(), len(said), 1.0, len(said), said, True, slack,
-                                       column=column)
-    return out
-
-
-def _names(a: Alignment, cover: float, size: int) -> bool:
-    """Whether an alignment says the name: whole; as an abbreviation (short gaps, said as one
-    word); or without a qualifier at its start or end (机关运行经费 for 机关运行经费财政拨款预算)."""
-    if a.matched < 2:
-        return False
-    if a.matched < size and a.matched < 3:  # 工会 for 工会经费, 三公 for 三公经费: a short name's head
-        return size <= 4 and a.max_gap == size - 2 and not a.phrase_breaks and a.inner_gap == 0 and cover >= 0.5
-    if a.matched == size:
-        return True
-    if a.phrase_breaks:
-        return False
-    if a.max_gap <= MAX_GAP and cover >= 0.4:
-        return True
-    if a.inner_gap == 0:  # said without a qualifier at its start or end
-        return a.matched >= 4 and cover >= 0.5
-    # its first and last words said, the words between left out (采购总额 for 政府采购支出预算总额)
-    return a.matched >= 4 and cover >= 0.4 and a.frame
-
-
-def _column_cuts(phrase: str, g: Group, name: str) -> list[tuple[str | None, str]]:
-    """The phrase as it is, and for each column of the row's table that it names (outside
-    the row's own name) the phrase without that column's words."""
-    out: list[tuple[str | None, str]] = [(None, phrase)]
-    s = sound(phrase)
-    for column in g.by_column:
-        c = clean(column)
-        if len(c) < 2 or c in GENERIC_COLUMNS or c in name:
-            continue
-        for said in (c, *_people_naming(c)):  # 开会 for the 会议费 column
-            at = s.rfind(sound(said))
-            if at >= 0:
-                out.append((column, phrase[:at] + "\x00" * len(said) + phrase[at + len(said):]))
-                break
-    return out
-
-
-@cache
-def _people_naming(name: str) -> tuple[str, ...]:
-    return tuple(w for w, printed in lexicon()["people"].items()
-                 if any(clean(p) == name for p in printed.split("|")))
-
-
-def _choose_columns(phrase: str, g: Group, hits: frozenset[int], matched: int, cover: float, exact: int,
-                    name: str, alias: bool, slack: int, column: str | None = None) -> list[Link]:
-    hits = hits | {i for i, ch in enumerate(phrase) if ch == "\x00"}
-    hits = hits | _whole_words(phrase, g.parents + g.people[1])
-    residue = _residue(phrase, hits, g.context, g.siblings)
-    if residue:  # the name's words said a second time explain themselves, where nothing else does
-        again = hits | _said_again(phrase, hits, name)
-        residue = min(residue, _residue(phrase, again, g.context, g.siblings), key=len)
-    if len(residue) > slack:
-        return []
-    head = _head_position(phrase)
-    tail = head < 0 or any(i >= head for i in hits)
-    if column is not None:
-        fact, fit = g.by_column[column], 2
-    else:
-        default = next((c for c in DEFAULT_COLUMNS if c in g.by_column), None) or next(
-            (c for c in g.by_column if re.search("合计|总计|决算数|预算数", c)), next(iter(g.by_column)))
-        fact, fit = g.by_column[default], 1
-    return [Link(fact, name, matched, cover, exact, fit, g.priority, residue, alias, tail)]
-
-
-def _strip_asking(phrase: str) -> str:
-    """The phrase without the words of asking at its end."""
-    text = phrase
-    while True:
-        m = re.search(f"(?:{_asking().pattern})$", text)
-        if not m or not m.group(0):
-            return text
-        text = text[:m.start()]
-
-
-def _said_again(phrase: str, hits: frozenset[int], name: str) -> frozenset[int]:
-    """Words of the name said a second time ("给离休干部的离休费"): explained by the name."""
-    n = sound(name)
-    s = sound(phrase)
-    out: set[int] = set()
-    i = 0
-    while i < len(phrase) - 1:
-        j = i
-        while j < len(phrase) and j not in hits and s[i:j + 1] in n:
-            j += 1
-        if j - i >= 2:
-            out |= set(range(i, j))
-            i = j
+            if a.head and a.cover == 1 and a.matched < len(name.text) and sound(
+                    q.text[a.end:a.end + len(name.text) - a.matched]) == sound(name.text[a.matched:]):
+                continue  # the stem of a name whose tail is said next: the whole name is said
+            if name.how == "table" and "表" not in q.text[a.end - 1:a.end + 1]:
+                continue  # a table is named by its title with 表 said
+            how = name.how if name.how != "printed" else (
+                "exact" if a.cover == 1 and exact == a.matched else
+                "pinyin" if a.cover == 1 else "head" if a.head else "abbreviation")
+            score = (a.score + 0.01 * exact) * (PROSE_WEIGHT if voc.entries[name.entry].prose else 1.0)
+            if name.how in ("people", "taught") and a.cover < 1:
+                continue  # a people's word names a row only when said whole
+            _add(spans, Span(a.start, a.end, "row", q.text[a.start:a.end], score, how, (name,), a.cover))
+    for m in CODE.finditer(q.text):
+        coded = [n for n in _code_names(voc, m.group(1))]
+        if coded:
+            _add(spans, Span(m.start(), m.end(), "code", m.group(1), len(m.group(1)) * 1.0, "code", tuple(coded)))
         else:
-            i += 1
-    return frozenset(out)
+            _add(spans, Span(m.start(), m.end(), "foreign", m.group(1), 0.5, "code"))
+    mine = "|".join(sound(n.text) for n in voc.names)
+    for start in range(len(said)):
+        for end in range(start + 4, min(len(said), start + 20) + 1):
+            piece = said[start:end]
+            if piece in corpus and piece not in mine:  # another document's row, said whole
+                a, b = at[start], at[end - 1] + 1
+                _add(spans, Span(a, b, "foreign", q.text[a:b], float(end - start) + 0.05, "corpus"))
+    return list(spans.values())
 
 
-def _whole_words(phrase: str, words: tuple[str, ...]) -> frozenset[int]:
-    """Positions of the phrase where one of the words stands whole."""
-    s = sound(phrase)
-    out: set[int] = set()
-    for w in words:
-        at = s.find(sound(w))
-        if at >= 0 and len(w) >= 2:
-            out |= set(range(at, at + len(w)))
-    return frozenset(out)
+def _placed(a: Alignment, at: list[int]) -> Alignment:
+    """An alignment over the bare text, placed in the question."""
+    return Alignment(at[a.start], at[a.end - 1] + 1, a.matched, a.exact, a.cover, a.score, a.head)
 
 
-def _head_position(phrase: str) -> int:
-    """Where the phrase's last word of substance stands (a Chinese noun phrase ends on its
-    head: "“三公”经费…预算表里的会议费" asks for 会议费), or -1."""
-    text = _strip_asking(phrase)
-    last = [m.start() for m in CJK.finditer(text)] + [i for i, ch in enumerate(text) if ch == "\x00"]
-    return max(last) if last else -1
+def _code_names(voc: Vocabulary, code: str) -> list[Name]:
+    out = [Name(voc.entries[n.entry].name, n.entry, n.column, "code") for n in voc.names
+           if n.how == "printed" and voc.entries[n.entry].code == code]
+    return out or [Name(e.name, e.id, None, "code") for e in voc.entries if e.code == code]
+
+
+def _add(spans: dict[tuple[int, int], Span], s: Span) -> None:
+    """One span per stretch and kind; the names of equally good links are kept together."""
+    key = (s.start, s.end, s.kind)  # type: ignore[assignment]
+    old = spans.get(key)  # type: ignore[arg-type]
+    if old is None or s.score > old.score + 1e-6:
+        spans[key] = s  # type: ignore[index]
+    elif abs(s.score - old.score) <= 1e-6:
+        spans[key] = Span(old.start, old.end, old.kind, old.target, old.score, old.how,  # type: ignore[index]
+                          old.names + s.names, old.cover)
+
+
+def link_words(q: Question) -> list[Span]:
+    """The stretches of the question that are words of the lexicon: operator cues, measures,
+    output units, references to earlier turns, the unit's staff, and what a text question asks."""
+    text = q.text
+    out: list[Span] = []
+
+    def find(word: str, kind: str, target: str, weight: float = LEXICON_WEIGHT) -> None:
+        for m in re.finditer(re.escape(word), text):
+            out.append(Span(m.start(), m.end(), kind, target, weight * len(word), "lexicon"))
+
+    for op, said in cues("ops").items():
+        for w in said:
+            find(w, "cue", op)
+    for kind, said in cues("text").items():
+        for w in said:
+            find(w, "text", kind)
+    for w, measure in table("measures"):
+        find(w, "measure", measure)
+    for w, unit in table("out_units"):
+        find(w, "out_unit", unit, 0.5)
+    for w in words("references"):
+        find(w, "ref", w)
+    for w in words("staff"):
+        find(w, "staff", w, 0.5)
+    for w in words("exclusions"):
+        find(w, "exclude", w)
+    for w in words("asking"):
+        find(w, "ask", w, 0.75)
+    for w in words("not_cues"):
+        find(w, "word", w, 1.0)
+    blocked = [s for s in out if s.kind == "word"] + [s for s in out if s.kind == "cue"]
+    out = [s for s in out if s.kind not in ("cue", "measure") or not any(
+        b is not s and b.start <= s.start and s.end <= b.end and (b.kind == "word" or (
+            b.target.split(":")[0] != s.target.split(":")[0] and b.end - b.start > s.end - s.start
+            and s.target not in ("rate", "previous"))) for b in blocked)]
+    for m in re.finditer(r"(?:几|多少)([个家人名辆台项批次套所处室])(?![钱块元])", text):
+        out.append(Span(m.start(), m.end(), "count", m.group(1), LEXICON_WEIGHT * 2, "lexicon"))
+    for m in re.finditer(r"(?:前|排名前|最[多少高低大小]的)([一二三四五六七八九十两\d]+)(?:名|位|个|项|家|类)?", text):
+        out.append(Span(m.start(), m.end(), "cue", "top:" + m.group(1), LEXICON_WEIGHT * len(m.group(0)), "lexicon"))
+    for m in re.finditer(r"(?:增加|减少|增长|下降|提高|降低|压减|削减|上调|下调)了?(\d+(?:\.\d+)?)[%％]", text):
+        out.append(Span(m.start(), m.end(), "cue", "scale:" + m.group(0), LEXICON_WEIGHT * len(m.group(0)), "lexicon"))
+    return out
+
+
+def cjk(text: str) -> str:
+    return "".join(CJK.findall(text))

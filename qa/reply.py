@@ -18,10 +18,14 @@ class Citation:
     page: int | None
     table: str | None
     quote: str
+    columns: tuple[str, ...] = ()  # the quoted row's table's column headers, in printed order
 
     def to_json(self) -> dict[str, Any]:
-        return {"doc_id": self.doc_id, "title": self.title, "page": self.page,
-                "table": self.table, "quote": self.quote}
+        out: dict[str, Any] = {"doc_id": self.doc_id, "title": self.title, "page": self.page,
+                               "table": self.table, "quote": self.quote}
+        if self.columns:
+            out["columns"] = list(self.columns)
+        return out
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
@@ -64,10 +68,13 @@ class Reply:
     calculation: Calculation | None = None
     candidates: tuple[str, ...] = ()  # clarify: the documents to choose from
     table: Listing | None = None  # every entry of a long listing
+    interpretation: dict[str, Any] | None = None  # how the question was read (qa.value.Interpretation)
+    reason: str | None = None  # not_found: not_understood | not_disclosed
 
     def to_json(self) -> dict[str, Any]:
         return {"question": self.question, "answer": self.answer, "status": self.status,
                 "citations": [c.to_json() for c in self.citations],
                 "calculation": self.calculation.to_json() if self.calculation else None,
                 "candidates": list(self.candidates),
-                "table": self.table.to_json() if self.table else None}
+                "table": self.table.to_json() if self.table else None,
+                "interpretation": self.interpretation, "reason": self.reason}

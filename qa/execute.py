@@ -1,0 +1,379 @@
+"""Run an interpretation on the documents' facts: `EXECUTE` maps each operation to a function of
+(interpretation, library) → Result. Figures come only from facts and from qa.calc; a slot no
+fact fills gives a Result with a problem, never a guess."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from ingest.model import MONEY_UNITS, Fact
+from qa import calc
+from qa.across import rank_documents
+from qa.calc import Calculation, CalculationError, Operand
+from qa.library import (CHANGE_COLUMNS, RATE_COLUMNS, Library, Result, entry_of, fact_of, label, measured,
+                        names_of, operand, prose_about)
+from qa.passages import answer_passage
+from qa.value import Interpretation, Item
+from qa.vocabulary import TOTAL_ROWS, Entry
+
+def _also(item: Item, f: Fact, lib: Library) -> tuple[tuple[str, Fact], ...]:
+    """The same row, by name, in other tables of the document with another figure."""
+    voc = lib.vocabulary(item.doc_id)
+    e = voc.entry(item.entry)
+    seen = {_in_yuan(f)}
+    out = []
+    for x in voc.entries:
+        if x.prose or x.table == e.table or x.name != e.name or e.name in TOTAL_ROWS or (
+                x.code or e.code) and x.code != e.code:
+            continue
+        g = x.column(f.column) or x.main(lib.documents[item.doc_id].kind)
+        if g.unit in MONEY_UNITS and f.unit in MONEY_UNITS and _in_yuan(g) not in seen \
+                and ("决算" in g.column) == ("决算" in f.column):
+            seen.add(_in_yuan(g))
+            out.append((label(g), g))
+    return tuple(out[:2])
+
+
+def _in_yuan(f: Fact) -> Decimal:
+    return calc.convert(f.value, f.unit, "元") if f.unit in MONEY_UNITS else f.value
+
+
+def run(interp: Interpretation, lib: Library) -> Result:
+    if interp.problem and interp.problem not in ("regrounded",):
+        return Result("problem", interp, problem=interp.problem, detail=interp.detail)
+    try:
+        return EXECUTE[interp.op](interp, lib)
+    except CalculationError as exc:
+        return Result("problem", interp, problem="calculation", detail=str(exc))
+
+
+# --- operations ----------------------------------------------------------------------------------
+
+def lookup(interp: Interpretation, lib: Library) -> Result:
+    if not interp.items:
+        return Result("problem", interp, problem="not_understood", detail=interp.said)
+    if interp.measure == "上年":
+        return previous(interp, lib)
+    out: list[tuple[str, Fact]] = []
+    for item in interp.items:
+        f = measured(item, interp.measure, lib)
+        if f is None:
+            return Result("problem", interp, problem="no_measure", detail=f"{item.row}的{interp.measure}数")
+        out.append((label(f), f))
+    if interp.scale:
+        pct = Decimal(interp.scale)
+        return Result("calculation", interp, out[:1], calc.scale(operand(out[0][1]), pct))
+    if len(out) == 1:
+        f = out[0][1]
+        if interp.unit and interp.unit != f.unit and f.unit in MONEY_UNITS:
+            return Result("calculation", interp, tuple(out), calc.in_unit(operand(f), interp.unit),
+                          also=_also(interp.items[0], f, lib))
+        return Result("figure", interp, tuple(out), also=_also(interp.items[0], f, lib))
+    return Result("figures", interp, tuple(out))
+
+
+def previous(interp: Interpretation, lib: Library) -> Result:
+    """Last year's figure: printed in a 上年 column, read from the unit's previous document, or this
+    year's less the change the prose states."""
+    item = interp.items[0]
+    e = entry_of(item, lib)
+    printed = next((f for f in e.facts if "上年" in f.column), None)
+    if printed is not None:
+        return Result("figure", interp, ((label(printed), printed),))
+    prior = _prior(item, lib)
+    if prior is not None:
+        f = fact_of(prior, lib)
+        return Result("figure", interp, ((label(f), f),))
+    current = e.column(item.column) or e.facts[0]
+    for delta in prose_about(names_of(item, lib), lib.vocabulary(item.doc_id), CHANGE_COLUMNS):
+        if delta.unit in MONEY_UNITS and current.unit in MONEY_UNITS:
+            sign = -1 if delta.column == "比上年减少" else 1  # "减少-2389.52": the column says which way
+            d = Operand(f"{delta.row}{delta.column}", abs(delta.value) * sign, delta.unit, delta)
+            now = operand(current)
+            if delta.unit != current.unit:  # in the unit and precision the change is stated in
+                c = calc.in_unit(now, delta.unit)
+                now = Operand(f"{label(current)}（折合{delta.unit}）", c.result, c.unit, current)
+            return Result("calculation", interp, ((label(current), current),), calc.previous_from_change(now, d))
+    return Result("problem", interp, problem="no_previous", detail=f"{item.row}的上年数")
+
+
+def _prior(item: Item, lib: Library) -> Item | None:
+    """The same row in the unit's document of the year before (same kind), when it is loaded."""
+    doc = lib.documents[item.doc_id]
+    if doc.year is None:
+        return None
+    before = next((d for d in lib.documents.values() if d.unit == doc.unit and d.year == doc.year - 1
+                   and d.kind == doc.kind), None)
+    return regrounded(item, before.doc_id, lib) if before is not None else None
+
+
+def regrounded(item: Item, doc_id: str, lib: Library) -> Item | None:
+    """The row of another document that has the item's name (and code, when it has one)."""
+    voc = lib.vocabulary(doc_id)
+    src = entry_of(item, lib)
+    same = [e for e in voc.entries if not e.prose and e.name == src.name and (not src.code or e.code == src.code)]
+    same = [e for e in same if e.table_type == src.table_type] or same
+    if not same:
+        return None
+    e = same[0]
+    column = item.column if e.column(item.column) is not None else e.main(lib.documents[doc_id].kind).column
+    return Item(item.said, doc_id, e.id, e.name, e.code, e.table, column, item.score, item.how)
+
+
+def total(interp: Interpretation, lib: Library) -> Result:
+    if len(interp.items) < 2:
+        return lookup(interp, lib)
+    entries = [entry_of(i, lib) for i in interp.items]
+    for a in entries:
+        for b in entries:
+            if a is not b and _contains(a, b):
+                return Result("problem", interp, problem="part_and_whole", detail=f"{a.name}已包含{b.name}")
+    ops = [operand(fact_of(i, lib), _who(i, interp, lib)) for i in interp.items]
+    return _computed(interp, calc.total(ops, _common_unit(ops)))
+
+
+def _contains(a: Entry, b: Entry) -> bool:
+    return a.doc_id == b.doc_id and (bool(a.code and b.code and b.code.startswith(a.code) and a.code != b.code)
+                                     or (a.total and a.table == b.table and not b.total))
+
+
+def _who(item: Item, interp: Interpretation, lib: Library) -> str:
+    """An operand's label: the row, and its document when the interpretation spans several."""
+    f = fact_of(item, lib)
+    if len(set(interp.docs)) > 1 or len({i.doc_id for i in interp.items}) > 1:
+        d = lib.documents[item.doc_id]
+        return f"{d.unit}{d.year or ''}年{label(f)}"
+    return label(f)
+
+
+def _common_unit(ops: list[Operand]) -> str:
+    units = [o.unit for o in ops]
+    money = [u for u in units if u in MONEY_UNITS]
+    return min(money, key=lambda u: MONEY_UNITS[u]) if len(set(money)) > 1 else units[0]
+
+
+def difference(interp: Interpretation, lib: Library) -> Result:
+    items = list(interp.items)
+    if len(items) == 1 and interp.measure:  # "决算比年初预算少多少": two measures of one row
+        a, b = fact_of(items[0], lib), measured(items[0], interp.measure, lib)
+        if b is None or a is b:
+            return Result("problem", interp, problem="no_measure", detail=f"{items[0].row}的{interp.measure}数")
+        ops = [operand(a), operand(b)]
+    elif len(items) < 2:
+        return Result("problem", interp, problem="two_needed", detail=interp.said)
+    else:
+        ops = [operand(fact_of(i, lib), _who(i, interp, lib)) for i in items[:2]]
+    if ops[0].citation is ops[1].citation:
+        return Result("problem", interp, problem="same_figure", detail=ops[0].label)
+    unit = _common_unit(ops)
+    big, small = sorted(ops, key=lambda o: calc.convert(o.value, o.unit, "元") if o.unit in MONEY_UNITS else o.value,
+                        reverse=True)
+    c = calc.difference(big, small, unit)
+    first = ops[0]
+    word = "多" if first is big else "少"
+    other = ops[1]
+    lead = f"{first.label}比{other.label}{word}{calc.format_amount(c.result, c.unit)}。"
+    return _computed(interp, c, lead)
+
+
+def compare(interp: Interpretation, lib: Library) -> Result:
+    result = difference(interp, lib)
+    if result.calculation is None:
+        return result
+    a, b = result.calculation.operands
+    more = interp.direction != "less"
+    winner = a if more else b
+    verdict = f"{winner.label}{'更多' if more else '更少'}。"
+    return Result(result.kind, interp, result.facts, result.calculation, lead=result.lead + verdict)
+
+
+def share(interp: Interpretation, lib: Library) -> Result:
+    items = list(interp.items)
+    if not items:
+        return Result("problem", interp, problem="two_needed", detail=interp.said)
+    if interp.part_count > 1 and len(items) > interp.part_count:  # "这两块加起来…占支出总计的百分之几"
+        parts = [operand(fact_of(i, lib)) for i in items[:interp.part_count]]
+        summed = calc.total(parts, _common_unit(parts))
+        whole_fact = fact_of(items[interp.part_count], lib)
+        c = calc.share(Operand("、".join(o.label for o in parts) + "合计", summed.result, summed.unit),
+                       operand(whole_fact))
+        c = Calculation(f"({summed.expression}) / {calc.format_amount(whole_fact.value, whole_fact.unit)[:-len(whole_fact.unit)]} * 100",
+                        c.result, c.unit, (*parts, operand(whole_fact)))
+        return _computed(interp, c)
+    part = items[0]
+    whole = items[1] if len(items) > 1 else _whole_of(part, lib)
+    if whole is None:
+        return Result("problem", interp, problem="no_whole", detail=part.row)
+    pf, wf = fact_of(part, lib), fact_of(whole, lib)
+    if pf is wf:
+        return Result("problem", interp, problem="same_figure", detail=part.row)
+    stated = _stated_share(part, wf, lib)
+    if stated is not None:
+        return Result("figure", interp.edit(items=(part, whole)), ((f"{stated.row}占比", stated),),
+                      lead="文件原文：")
+    c = calc.share(operand(pf, _who(part, interp, lib)), operand(wf, _who(whole, interp, lib)))
+    return _computed(interp.edit(items=(part, whole)), c)
+
+
+def _whole_of(item: Item, lib: Library) -> Item | None:
+    """A share's whole when unsaid: the row above by code, the row's own total column (人员经费 of
+    基本支出), or its table's total."""
+    voc = lib.vocabulary(item.doc_id)
+    e = voc.entry(item.entry)
+    main = e.main(lib.documents[item.doc_id].kind)
+    if main.column != item.column and e.total:
+        return Item(e.name, item.doc_id, e.id, e.name, e.code, e.table, main.column)
+    up = voc.entry(e.parents[-1]) if e.parents else voc.total_of(e.table)
+    if up is None or up.id == e.id:
+        return None
+    return Item(up.name, item.doc_id, up.id, up.name, up.code, up.table, up.main(lib.documents[item.doc_id].kind).column)
+
+
+def _stated_share(part: Item, whole: Fact, lib: Library) -> Fact | None:
+    """A share the prose states for the part, used only when it is the share of this whole."""
+    e = entry_of(part, lib)
+    voc = lib.vocabulary(part.doc_id)
+    for f in prose_about(names_of(part, lib), voc, ("占比",))[:3]:
+        amount = next((x.facts[0] for x in voc.entries if x.prose and x.facts[0].quote == f.quote
+                       and x.facts[0].row == f.row and x.facts[0].column == "金额"), None)
+        if amount is None:
+            continue
+        try:
+            if calc.share(operand(amount), operand(whole)).result == f.value:
+                return f
+        except CalculationError:
+            continue
+    return None
+
+
+def change(interp: Interpretation, lib: Library) -> Result:
+    """The change on last year: stated in the prose, or computed from last year's figure (a 上年
+    column, or the unit's document of the year before)."""
+    if not interp.items:
+        return Result("problem", interp, problem="not_understood", detail=interp.said)
+    item = interp.items[0]
+    e = entry_of(item, lib)
+    voc = lib.vocabulary(item.doc_id)
+    rate = interp.op == "growth"
+    stated = prose_about(names_of(item, lib), voc, RATE_COLUMNS if rate else CHANGE_COLUMNS)
+    stated = [f for f in stated if (f.unit == "%") == rate and (rate or f.unit in MONEY_UNITS)]
+    if stated:
+        f = stated[0]
+        other = prose_about(names_of(item, lib), voc, CHANGE_COLUMNS if rate else RATE_COLUMNS)
+        beside = [g for g in other if g.quote == f.quote][:1]
+        return Result("figure", interp, ((f"{f.row}{f.column}", f), *((f"{g.row}{g.column}", g) for g in beside)))
+    current = fact_of(item, lib)
+    before = next((f for f in e.facts if "上年" in f.column), None)
+    if before is None and lib.documents[item.doc_id].kind == "预算":  # the prose states last year's execution
+        executed = [f for f in prose_about(names_of(item, lib), voc, ("执行数",)) if f.unit in MONEY_UNITS]
+        before = executed[0] if executed else None
+    if before is None:
+        prior = _prior(item, lib)
+        before = fact_of(prior, lib) if prior is not None else None
+    if before is None:
+        return Result("problem", interp, problem="no_previous", detail=f"{item.row}比上年的变化")
+    then_label = label(before) if before.table == "正文" else f"上年{label(before)}"
+    now, then = operand(current, f"{_year(item, lib)}{label(current)}"), operand(before, then_label)
+    c = calc.change(now, then) if rate else calc.difference(now, then, _common_unit([now, then]))
+    return _computed(interp, c)
+
+
+def _year(item: Item, lib: Library) -> str:
+    y = lib.documents[item.doc_id].year
+    return f"{y}年" if y else ""
+
+
+def completion(interp: Interpretation, lib: Library) -> Result:
+    if not interp.items:
+        return Result("problem", interp, problem="not_understood", detail=interp.said)
+    item = interp.items[0]
+    final = measured(item, "决算", lib)
+    budget = measured(item, interp.measure if interp.measure not in (None, "决算", "上年") else "预算", lib)
+    if final is None or budget is None or final is budget:
+        return Result("problem", interp, problem="no_measure", detail=f"{item.row}的决算数和预算数")
+    c = calc.share(operand(final), operand(budget))
+    return _computed(interp, c, f"{item.row}预算完成率为{calc.format_amount(c.result, c.unit)}（决算数÷预算数）。")
+
+
+def per_unit(interp: Interpretation, lib: Library) -> Result:
+    items = list(interp.items)
+    money = [i for i in items if fact_of(i, lib).unit in MONEY_UNITS]
+    counts = [i for i in items if fact_of(i, lib).unit not in MONEY_UNITS and fact_of(i, lib).unit != "%"]
+    if not money:
+        return Result("problem", interp, problem="two_needed", detail=interp.said)
+    count = fact_of(counts[0], lib) if counts else _staff_count(money[0].doc_id, lib)
+    if count is None:
+        return Result("problem", interp, problem="no_count", detail="人数")
+    c = calc.per_unit(operand(fact_of(money[0], lib)), operand(count))
+    return _computed(interp, c)
+
+
+def _staff_count(doc_id: str, lib: Library) -> Fact | None:
+    """The head count a per-person figure divides by: the staff the prose states."""
+    voc = lib.vocabulary(doc_id)
+    people = [x.facts[0] for x in voc.entries if x.prose and x.facts[0].unit in ("人", "名")]
+    for word in ("在职", "实有", "编制"):
+        hit = next((f for f in people if word in f.row or word in f.quote[:40]), None)
+        if hit is not None:
+            return hit
+    return people[0] if people else None
+
+
+def count(interp: Interpretation, lib: Library) -> Result:
+    """How many: a count the prose states for the thing, else the rows under the row named."""
+    if not interp.items:
+        return Result("problem", interp, problem="not_understood", detail=interp.said)
+    item = interp.items[0]
+    f = fact_of(item, lib)
+    if f.unit not in MONEY_UNITS and f.unit != "%":
+        return Result("figure", interp, ((label(f), f),))
+    voc = lib.vocabulary(item.doc_id)
+    children = voc.children(entry_of(item, lib))
+    if not children:
+        return Result("problem", interp, problem="not_disclosed", detail=f"{item.row}的数量")
+    names = "、".join(x.name for x in children[:12]) + ("等" if len(children) > 12 else "")
+    return Result("figure", interp, ((label(f), f),), lead=f"{item.row}下列有 {len(children)} 项：{names}。")
+
+
+def rank(interp: Interpretation, lib: Library) -> Result:
+    if len(interp.docs) > 1:
+        return rank_documents(interp, lib)
+    doc = lib.documents[interp.docs[0]]
+    voc = lib.vocabulary(doc.doc_id)
+    parent = entry_of(interp.items[0], lib) if interp.items else next(
+        (x for x in voc.entries if x.total and x.table_type == "支出总表"), None)
+    if parent is None:
+        return Result("problem", interp, problem="not_understood", detail=interp.said)
+    items = voc.children(parent)
+    if not items:
+        return Result("problem", interp, problem="no_parts", detail=parent.name)
+    column = interp.items[0].column if interp.items else parent.main(doc.kind).column
+    facts = [x.column(column) or x.main(doc.kind) for x in items]
+    facts = [f for f in facts if f.unit in MONEY_UNITS]
+    n = min(interp.top or (5 if not interp.items else 1), len(facts))
+    ranked = sorted(facts, key=_in_yuan, reverse=interp.direction != "less")[:n]
+    word = "最少" if interp.direction == "less" else "最多"
+    head = f"{parent.name}下共 {len(facts)} 项，{word}的" + (f"前{n}项" if n > 1 else "一项") + "："
+    return Result("figures", interp, tuple((label(f), f) for f in ranked), lead=head)
+
+
+def text(interp: Interpretation, lib: Library) -> Result:
+    return answer_passage(interp, lib)
+
+
+def _computed(interp: Interpretation, c: Calculation, lead: str = "") -> Result:
+    if interp.unit and c.unit in MONEY_UNITS and interp.unit in MONEY_UNITS and interp.unit != c.unit:
+        converted = calc.in_unit(Operand("结果", c.result, c.unit), interp.unit)
+        c = Calculation(c.expression, converted.result, converted.unit, c.operands)
+        if lead:
+            lead = ""
+    facts = tuple((o.label, o.citation) for o in c.operands if isinstance(o.citation, Fact))
+    return Result("calculation", interp, facts, c, lead=lead)
+
+
+EXECUTE: dict[str, Callable[[Interpretation, Library], Result]] = {
+    "lookup": lookup, "sum": total, "difference": difference, "compare": compare, "share": share,
+    "change": change, "growth": change, "completion": completion, "per_unit": per_unit, "count": count,
+    "rank": rank, "text": text,
+}

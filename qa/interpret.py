@@ -1,0 +1,537 @@
+"""Readings → the ranked interpretations of a question: an operation whose slots the grounded
+items fill, over one or several documents; a follow-up is an edit of the conversation's last
+interpretation. The operation is the one whose cue the question says *and* whose slots its
+items fill (a share needs a part and a whole, a change a figure and its other year); a question
+whose words ground nothing is not understood, one whose item this document does not list is
+not disclosed — each says so, and neither is guessed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.normalise import Question
+from qa.read import Phrase, Reading, items_said
+from qa.scope import Scope
+from qa.value import Interpretation, Item, Turn
+from qa.vocabulary import Entry, Vocabulary, clean
+
+NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+QUANTITY = re.compile(r"多少|几|百分|比例|比重|占比|金额|数额|[%％]|率|幅")
+ACROSS = ("哪个单位", "哪家单位", "哪个部门", "哪家", "各单位", "各部门", "所有单位", "这些单位", "几个单位",
+          "哪些单位", "哪些部门", "这几家", "几家单位", "哪个区", "各个单位")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What interpreting a question needs besides its readings."""
+
+    question: Question
+    scope: Scope
+    readings: dict[str, Reading]  # doc_id → the document's reading
+    vocabularies: dict[str, Vocabulary]
+    last: Turn | None = None  # the conversation's last answered turn
+    history: tuple[Turn, ...] = ()
+
+
+def said_number(text: str) -> int:
+    """"3", "三", "十五", "二十" → 3, 3, 15, 20."""
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return NUMERALS.get(tens, 1) * 10 + NUMERALS.get(ones, 0)
+    return NUMERALS.get(text, 1)
+
+
+def item_of(phrase: Phrase, doc_id: str, k: int = 0) -> Item:
+    e, column, name = phrase.candidates[k]
+    s = phrase.span
+    return Item(s.target, doc_id, e.id, e.name, e.code, e.table, column, s.score, s.how, name)
+
+
+def interpret(ctx: Context) -> Interpretation:
+    """The best interpretation; its `problem` says why it cannot be answered, when it cannot."""
+    docs = ctx.scope.docs
+    text = ctx.question.text
+    first = ctx.readings[docs[0].doc_id] if docs[0].doc_id in ctx.readings else None
+    asks_text = first is not None and _asks_text(first, text)
+    if len(docs) > 1 and (ctx.scope.several or asks_across(text)) and not asks_text:
+        return _across_documents(ctx)
+    doc_id = _first_document(ctx).doc_id if asks_text else docs[0].doc_id
+    r = ctx.readings[doc_id]
+    voc = ctx.vocabularies[doc_id]
+    words = {w.kind: w for w in r.words}
+    unit = _out_unit(r)
+    measure = "上年" if ctx.scope.previous else _measure(r)
+    if asks_text:
+        items = tuple(item_of(p, doc_id) for p in r.phrases)
+        if not items and ctx.last is not None and len(text) <= 12:
+            items = ctx.last.interpretation.items  # "为什么？": the last turn's item
+        return Interpretation("text", items, (doc_id,), None, r.score, text_kind=_text_kind(r), said=text)
+    if r.narrower:
+        return Interpretation("lookup", (), (doc_id,), unit, said=r.narrower, problem="narrower", detail=r.narrower)
+    if r.foreign and not r.phrases:
+        return Interpretation("lookup", (), (doc_id,), unit, said=r.foreign, problem="not_disclosed", detail=r.foreign)
+    phrases = items_said(r.phrases)
+    refs = "ref" in words
+    if not phrases and "count" in words:
+        counted = _counted(r, voc, words["count"].target)
+        if counted is not None:
+            return Interpretation("count", (counted,), (doc_id,), unit, 1.0, said=text)
+    if not phrases and ctx.last is not None:
+        return _follow_up(ctx, r, unit, measure)
+    if not phrases:
+        return Interpretation("lookup", (), (doc_id,), unit, said=r.leftover, problem="not_understood",
+                              detail=r.leftover or text)
+    op = _operation(r, text, len(phrases), refs or ctx.last is not None, voc.doc.kind, voc.doc.year)
+    if op == "difference" and len(phrases) == 1:
+        measure = compared_measure(text, r, voc.doc.year) or measure
+    if op == "share":  # a container is the share's whole ("三公经费中公务接待费占多大比重")
+        phrases = list(r.phrases)
+    missing = _cjk(r.leftover)
+    if op in ("sum", "difference", "compare") and len(missing) >= 2 and len(items_said(r.phrases)) < 3:
+        return Interpretation(op, (), (doc_id,), unit, said=missing, problem="not_understood", detail=missing)
+    if op == "share" and len(missing) >= 2 and len(r.phrases) < 2:
+        return Interpretation(op, (), (doc_id,), unit, said=missing, problem="not_understood", detail=missing)
+    if op == "lookup" and MONEY_ASKED.search(_outside(text, r)):
+        phrases = [p for p in phrases if _has_money(p)] or phrases
+        if not any(_has_money(p) for p in phrases):
+            return Interpretation(op, (), (doc_id,), unit, said=phrases[0].span.target, problem="not_understood",
+                                  detail=phrases[0].span.target + missing)
+    items = [item_of(p, doc_id, _fitting(p, op if op != "lookup" or not MONEY_ASKED.search(_outside(text, r))
+                                         else "money")) for p in phrases]
+    items = _same_table(items, phrases, op, doc_id)
+    interp = Interpretation(op, tuple(items), (doc_id,), unit, r.score, measure=measure,
+                            direction=_direction(text, r), said=phrases[0].span.target, top=_top(r),
+                            scale=_scale(r))
+    interp = _fill(interp, ctx, r, voc)
+    return _ambiguity(interp, phrases, doc_id)
+
+
+def _first_document(ctx: Context):  # type: ignore[no-untyped-def]
+    """A text question over several documents is about the one whose year is said first (为什么2019年
+    比2018年增加: 2019's), else the latest."""
+    docs = [d for d in ctx.scope.docs if d.doc_id in ctx.readings]
+    said = [d for y in ctx.scope.years for d in docs if d.year == y]
+    return said[0] if said else max(docs, key=lambda d: d.year or 0)
+
+
+MONEY_ASKED = re.compile(r"钱|花|万元|亿元|多少元|经费|资金|费用|开销|开支|拨款")
+
+
+def _cjk(text: str) -> str:
+    return "".join(re.findall(r"[\u4e00-\u9fff]", text))
+
+
+def _outside(text: str, r: Reading) -> str:
+    """The question without its items' own words."""
+    out = list(text)
+    for p in r.phrases:
+        for i in range(p.span.start, p.span.end):
+            out[i] = " "
+    return "".join(out)
+
+
+def _has_money(p: Phrase) -> bool:
+    return any((f := e.column(c)) is not None and f.unit in ("元", "万元", "亿元") for e, c, _ in p.candidates)
+
+
+def _same_table(items: list[Item], phrases: list[Phrase], op: str, doc_id: str) -> list[Item]:
+    """Items of one calculation read from one table where they can be ("邮电费和公务接待费": both from
+    the economic table, not 公务接待费 from the “三公” table)."""
+    if op not in ("sum", "difference", "compare", "share") or len(items) < 2:
+        return items
+    tables = [i.table for i in items]
+    out = list(items)
+    for k, p in enumerate(phrases[:len(items)]):
+        others = {t for j, t in enumerate(tables) if j != k}
+        if items[k].table in others:
+            continue
+        for j, (e, c, _) in enumerate(p.candidates):
+            if e.table in others and e.name == p.candidates[0][0].name:
+                out[k] = item_of(p, doc_id, j)
+                break
+    return out
+
+
+MONEY_OPS = ("sum", "difference", "share", "change", "growth", "completion", "compare", "rank")
+
+
+def _fitting(p: Phrase, op: str) -> int:
+    """The candidate an operation can use: an amount of money for arithmetic on money, a count
+    for a count."""
+    for k, (e, column, _) in enumerate(p.candidates):
+        f = e.column(column)
+        unit = f.unit if f is not None else ""
+        if op in MONEY_OPS and unit in ("元", "万元", "亿元") and column != "执行数":
+            return k
+        if op == "count" and unit not in ("元", "万元", "亿元", "%"):
+            return k
+        if op == "money" and unit in ("元", "万元", "亿元"):
+            return k
+        if op not in MONEY_OPS and op not in ("count", "money"):
+            return 0
+    return 0
+
+
+def _asks_text(r: Reading, text: str) -> bool:
+    kind = _text_kind(r)
+    return kind is not None and (kind in ("reason", "empty") or not QUANTITY.search(text))
+
+
+def _counted(r: Reading, voc: Vocabulary, counter: str) -> Item | None:
+    """"一共有多少辆车": the count the prose states in that counter, for the thing the question
+    names (the largest: 车辆 127辆 over its part 一般公务用车)."""
+    units = {"人": ("人", "名"), "名": ("人", "名")}.get(counter, (counter,))
+    counts = [e for e in voc.entries if e.prose and e.facts[0].unit not in ("元", "万元", "亿元", "%")]
+    noun = r.leftover.replace(" ", "")
+    named = [e for e in counts if noun and any(ch in e.name for ch in noun)]  # 几台车: the cars, in 辆
+    named = named or [e for e in counts if e.facts[0].unit in units and not noun]
+    if not named:
+        return None
+    e = max(named, key=lambda x: x.facts[0].value)
+    return Item(noun or e.name, voc.doc.doc_id, e.id, e.name, e.code, e.table, e.facts[0].column, 0.5, "count")
+
+
+def _scale(r: Reading) -> str | None:
+    for w in r.words:
+        if w.kind == "cue" and w.target.startswith("scale:"):
+            m = re.search(r"(减少|下降|降低|压减|削减|下调)?[^\d]*(\d+(?:\.\d+)?)", w.target[6:])
+            if m:
+                return ("-" if m.group(1) else "") + m.group(2)
+    return None
+
+
+def asks_across(text: str) -> bool:
+    """Whether the question asks about the units in scope together ("哪个单位", "各部门")."""
+    return any(w in text for w in ACROSS)
+
+
+def _out_unit(r: Reading) -> str | None:
+    said = [w.target for w in r.words if w.kind == "out_unit"]
+    return said[0] if said else None
+
+
+def _measure(r: Reading) -> str | None:
+    """The measure said: last year's when said at all (上年的预算数), else the longest said."""
+    said = [w for w in r.words if w.kind == "measure"]
+    if not said:
+        return None
+    if any(w.target == "上年" for w in said):
+        return "上年"
+    return max(said, key=lambda w: (w.end - w.start, -w.start)).target
+
+
+def _text_kind(r: Reading) -> str | None:
+    kinds = [w for w in r.words if w.kind == "text"]
+    if not kinds:
+        return None
+    order = ("reason", "empty", "use", "definition", "function", "composition", "general")
+    return min((w.target for w in kinds), key=order.index)
+
+
+def _direction(text: str, r: Reading) -> str | None:
+    """"A比B多/高…": more; "少/低/减…": less; None when the question does not say."""
+    rows = [p.span for p in r.phrases]
+    tail = (text[rows[-1].end:] if rows else text).replace("多少", "")
+    more, less = re.search(r"多|高|大|增|涨|超|上升", tail), re.search(r"少|低|小|减|降|压|节约", tail)
+    if more and not less:
+        return "more"
+    if less and not more:
+        return "less"
+    return None
+
+
+def _top(r: Reading) -> int | None:
+    for w in r.words:
+        if w.kind == "cue" and w.target.startswith("top:"):
+            return max(1, said_number(w.target[4:]))
+    return None
+
+
+def compared_measure(text: str, r: Reading, year: int | None = None) -> str | None:
+    """The measure said right after 比/较 ("比年初预算少花了多少", "比2025年预算执行数多了多少",
+    "比上年"): what the item's figure is set against. A year before the document's, said after 比,
+    is last year's figure, unless its execution is meant (比2025年预算执行数)."""
+    m = re.search(r"(?:比|较|比起)(20\d\d)年度?", text)
+    if re.search(r"(比|较)(上年|去年|上一年)|(跟|和|与|同)(上年|去年|上一年)(相)?比", text):
+        return "上年"
+    for w in r.words:
+        if w.kind == "measure" and re.search(r"(比|较|比起|相比)(20\d\d年度?)?(的)?(预算|当年)?$",
+                                             text[max(0, w.start - 9):w.start]):
+            if m and year and int(m.group(1)) < year and w.target != "决算":
+                return "上年"
+            return w.target
+    if m and year and int(m.group(1)) < year:
+        return "上年"
+    return None
+
+
+def _rate_of_change(text: str, r: Reading) -> bool:
+    """"缩减比例", "增长的比例", "下降幅度": a change cue right before the word of a share."""
+    return any(w.kind == "cue" and w.target == "change" and re.match(r"的?(比例|比重|百分比|幅度)", text[w.end:])
+               for w in r.words)
+
+
+def _operation(r: Reading, text: str, n_items: int, context: bool, kind: str = "预算",
+               year: int | None = None) -> str:
+    """The operation whose cue is said and whose slots the items can fill."""
+    cues = r.cues
+    rows = [p.span for p in items_said(r.phrases)]
+    between = text[rows[0].end:rows[1].start] if len(rows) >= 2 else ""
+    compared = n_items >= 2 and re.fullmatch(r"(比|较|比起|相比|和|与|跟|同)", between or "-") is not None
+    against = compared_measure(text, r, year)
+    if "count" in cues and not re.search(r"钱|元|金额|经费|费用|支出", text[rows[-1].end:] if rows else text):
+        return "count"
+    if "completion" in cues:
+        return "completion"
+    strong_share = re.search(r"占|比重|比例|份额|多大一块|几分之几", text)
+    if strong_share and "change" in cues and not re.search("占", text) and _rate_of_change(text, r):
+        return "growth"
+    if "share" in cues and (n_items >= 1 or context) and (strong_share or "change" not in cues):
+        return "share"
+    if "per_unit" in cues:
+        return "per_unit"
+    if "rank" in cues and not ("change" in cues and against == "上年"):
+        return "rank"
+    rate = "rate" in cues and "金额" not in text
+    if against == "上年" or (against == "决算" and kind == "预算"):  # last year's figure, or its execution
+        return "growth" if rate else "change"
+    if against is not None and n_items == 1:
+        return "difference"  # "实际比年初预算少花了多少": two measures of one row
+    if compared and between in ("比", "较", "比起") and re.search(r"[多少高低大小差]", text[rows[1].end:]):
+        return "difference"
+    if "compare" in cues and (n_items >= 2 or context):
+        return "compare"
+    if "difference" in cues and n_items >= 2:
+        return "difference"
+    if "change" in cues or ("previous" in cues and "difference" in cues):
+        return "growth" if rate else "change"
+    if "sum" in cues and n_items >= 2:
+        return "sum"
+    if "difference" in cues and context:
+        return "difference"
+    return "lookup"
+
+
+def _fill(interp: Interpretation, ctx: Context, r: Reading, voc: Vocabulary) -> Interpretation:
+    """Slots the question leaves to the conversation or to the document: a share's whole, a
+    reference's items, the items of a comparison said with 它."""
+    items = list(interp.items)
+    last = ctx.last.interpretation if ctx.last is not None else None
+    refs = [w for w in r.words if w.kind == "ref"]
+    if interp.op == "share":
+        items = _part_and_whole(ctx.question.text, r, items)
+        if len(items) == 1 and last is not None and last.items:
+            text = ctx.question.text
+            part = re.search(r"其中|里面的|这里面", text[:r.phrases[-1].span.start]) is not None \
+                or (not _whole_only(text, r) and "占" in text[r.phrases[-1].span.end:] and not refs)
+            if not part and last.op == "sum":  # "占支出总计的百分之几": the sum is the part
+                return interp.edit(items=(*last.items, items[0]), part_count=len(last.items))
+            items = [items[0], last.items[0]] if part else [last.items[0], items[0]]
+        return interp.edit(items=tuple(items[:2]))
+    if interp.op in ("sum", "difference", "compare") and len(items) == 1 and last is not None and last.items:
+        if refs or interp.op == "difference":
+            return interp.edit(items=(last.items[0], items[0]))
+    if interp.op == "lookup" and len(items) == 1 and last is not None and refs and last.items:
+        within = _within(voc, last.items[0], items[0])
+        if within is not None:
+            return interp.edit(items=(within,))
+    return interp
+
+
+def _part_and_whole(text: str, r: Reading, items: list[Item]) -> list[Item]:
+    """Which item is the part: the one said right before 占 ("A占B", "B中A占多少"), unless it is
+    said as where the share is taken ("A在B里占多少": B is the whole); the whole is said after 占,
+    or before the part ("基本支出中，人员经费占比"). Without 占, "B中A的比例": B is the whole."""
+    rows = [p.span for p in r.phrases]
+    at = text.find("占")
+    if at < 0:
+        if len(rows) >= 2 and r.phrases[1].container is rows[0]:
+            return [items[1], items[0]]
+        return items
+    before = [k for k, s in enumerate(rows) if s.end <= at]
+    after = [k for k, s in enumerate(rows) if s.start > at and r.phrases[k].container is None]
+    if not before:
+        return items
+    last = before[-1]
+    gap = text[rows[last].end:at]
+    if len(before) >= 2 and re.search(r"[里中内]", gap):
+        return [items[before[-2]], items[last]]
+    whole = after[:1] or before[-2:-1]
+    return [items[last], *(items[k] for k in whole)]
+
+
+def _container_said(r: Reading) -> bool:
+    return any(p.container is not None for p in r.phrases)
+
+
+def _whole_only(text: str, r: Reading) -> bool:
+    """"占基本支出多少": the one item said comes after 占, so it is the whole."""
+    at = text.find("占")
+    return at >= 0 and all(p.span.start > at for p in r.phrases)
+
+
+def _within(voc: Vocabulary, last: Item, item: Item) -> Item | None:
+    """"这里面项目支出有多少": the last row's figure in the column the item names, in the last row's
+    table or another table printing the same row with that column."""
+    if last.doc_id != voc.doc.doc_id:
+        return None
+    src = voc.entry(last.entry)
+    column = clean(item.column if item.how == "column" else item.row)
+    same = [e for e in voc.entries if not e.prose and e.name == src.name and (not src.code or e.code == src.code)]
+    same.sort(key=lambda e: e.id != src.id)
+    for e in same:
+        f = next((g for g in e.facts if clean(g.column) == column), None)
+        if f is not None:
+            return Item(item.said, last.doc_id, e.id, e.name, e.code, e.table, f.column, item.score, "column",
+                        last.named)
+    return None
+
+
+def _ambiguity(interp: Interpretation, phrases: list[Phrase], doc_id: str) -> Interpretation:
+    """A lookup whose words name several rows with other figures equally well is not guessed: the
+    rows are offered (one that is above the others by code is the one meant: 住房 → 住房保障支出)."""
+    if interp.op != "lookup" or len(phrases) != 1:
+        return interp
+    p = phrases[0]
+    options = _distinct(p)
+    if len(options) <= 1:
+        return interp
+    top = options[0]
+    if all(_above(top[0], e) for e, _ in options[1:]):
+        return interp
+    if p.span.cover == 1 and all(e.name == top[0].name for e, _ in options):
+        return interp  # the same row printed in several tables: the broadest, the others mentioned
+    return interp.edit(problem="ambiguous", options=tuple(
+        Item(p.span.target, doc_id, e.id, e.name, e.code, e.table, c, p.span.score, p.span.how) for e, c in options[:6]))
+
+
+def _distinct(p: Phrase) -> list[tuple[Entry, str]]:
+    """The candidates with figures of their own: one per distinct figure."""
+    out: list[tuple[Entry, str]] = []
+    seen = set()
+    for e, c, _ in p.candidates:
+        f = e.column(c)
+        if f is None:
+            continue
+        key = (f.value * {"元": 1, "万元": 10000, "亿元": 100000000}.get(f.unit, 1), f.unit in ("元", "万元", "亿元"))
+        if key not in seen:
+            seen.add(key)
+            out.append((e, c))
+    return out
+
+
+def _above(a: Entry, b: Entry) -> bool:
+    return bool(a.code and b.code and b.code.startswith(a.code) and a.code != b.code) or (a.total and not b.total)
+
+
+def _follow_up(ctx: Context, r: Reading, unit: str | None, measure: str | None) -> Interpretation:
+    """A turn that names no item edits the last interpretation: its documents (那2023年呢), its
+    unit (换成元), its measure (年初预算呢), or its operation over the last items (这两项加起来呢,
+    差多少, 它比上年增加了多少, 完成率呢)."""
+    assert ctx.last is not None
+    last = ctx.last.interpretation
+    text = ctx.question.text
+    doc = ctx.scope.docs[0]
+    docs = tuple(d.doc_id for d in ctx.scope.docs)
+    cues = r.cues
+    against = compared_measure(text, r, doc.year)
+    rate = "rate" in cues
+    op = None
+    if against == "上年" or (against == "决算" and doc.kind == "预算") or ("change" in cues and "sum" not in cues):
+        op = "growth" if rate else "change"
+    elif "sum" in cues:
+        op = "sum"
+    elif "difference" in cues or "差" in text:
+        op = "difference"
+    elif "completion" in cues:
+        op = "completion"
+    elif "share" in cues:
+        op = "share"
+    elif rate and last.op in ("change", "growth"):
+        op = "growth"
+    elif "per_unit" in cues:
+        op = "per_unit"
+    moved = docs != last.docs and ctx.scope.named
+    base = last
+    if moved:  # "那2023年呢", "换成万里街道呢": the same items in the documents now named
+        items = tuple(x for x in (_reground(i, ctx.vocabularies[d]) for d in docs if d in ctx.vocabularies
+                                  for i in last.items[:1 if len(docs) > 1 else None]) if x is not None)
+        if not items:
+            return Interpretation(last.op, (), docs, unit, said=last.said, problem="not_disclosed",
+                                  detail=last.items[0].named if last.items else last.said)
+        base = last.edit(items=items, docs=docs, problem=None, options=())
+        if len(docs) > 1 and op is None:
+            op = "compare"
+    if op in ("sum", "difference") and not moved:
+        items = _last_items(ctx, 2)
+        return Interpretation(op, items, tuple(dict.fromkeys(i.doc_id for i in items)), unit, 1.0,
+                              direction=last.direction, said=text)
+    if op is not None:
+        return base.edit(op=op, unit=unit or last.unit, measure=measure, problem=None, options=())
+    if moved or unit is not None or measure is not None:
+        return base.edit(unit=unit or last.unit, measure=measure if measure else (
+            last.measure if not moved else None), problem=None, options=())
+    return Interpretation("lookup", (), docs, unit, said=r.leftover, problem="not_understood", detail=r.leftover or text)
+
+
+def _reground(item: Item, voc: Vocabulary) -> Item | None:
+    """The item's row in another document: by the name that linked it, in a table of the same type
+    where there is one (三公经费 → that document's “三公”经费 total)."""
+    wanted = clean(item.named)
+    names = [n for n in voc.names if n.text == wanted]
+    if not names:
+        return None
+    old_type = item.table
+    entries = [(voc.entry(n.entry), n) for n in names]
+    entries.sort(key=lambda en: (en[0].prose, en[0].order, en[0].table != old_type))
+    e, n = entries[0]
+    column = n.column or (item.column if e.column(item.column) is not None else e.main(voc.doc.kind).column)
+    return Item(item.said, voc.doc.doc_id, e.id, e.name, e.code, e.table, column, item.score, item.how, n.text)
+
+
+def _last_items(ctx: Context, n: int) -> tuple[Item, ...]:
+    """The items of the last turns, newest last, one per turn, `n` at most."""
+    out: list[Item] = []
+    for turn in reversed(ctx.history):
+        for item in turn.interpretation.items[:1] if turn.interpretation.op != "lookup" else turn.interpretation.items[-1:]:
+            if item not in out:
+                out.append(item)
+        if len(out) >= n:
+            break
+    return tuple(reversed(out[:n]))
+
+
+def _across_documents(ctx: Context) -> Interpretation:
+    """One item in several documents: compared, ranked, differenced, summed or listed."""
+    text = ctx.question.text
+    docs = ctx.scope.docs
+    grounded: list[Item] = []
+    said = ""
+    for d in docs:
+        r = ctx.readings.get(d.doc_id)
+        said_here = items_said(r.phrases) if r is not None else []
+        if not said_here:
+            continue
+        grounded.append(item_of(said_here[0], d.doc_id, _fitting(said_here[0], "rank")))
+        said = said or said_here[0].span.target
+    r0 = next(iter(ctx.readings.values()))
+    cues = r0.cues
+    if not grounded and ctx.last is not None and ctx.last.interpretation.items:
+        said = ctx.last.interpretation.items[0].said
+    if "rank" in cues or asks_across(text) and "compare" not in cues and len(docs) > 2:
+        op = "rank"
+    elif "difference" in cues or "change" in cues or re.search(r"比.{0,12}[多少高低]", text):
+        op = "difference" if len(docs) == 2 else "rank"
+    elif "sum" in cues:
+        op = "sum"
+    elif "compare" in cues or asks_across(text):
+        op = "compare" if len(docs) == 2 else "rank"
+    else:
+        op = "compare"
+    return Interpretation(op, tuple(grounded), tuple(d.doc_id for d in docs), _out_unit(r0), 1.0,
+                          direction=_direction(text, r0), top=_top(r0), said=said,
+                          problem=None if grounded or said else "not_understood", detail=r0.leftover)
+
