@@ -91,6 +91,10 @@ class ChromaIndex:
     def embed_query(self, query: str) -> list[float]:
         return self._embeddings.embed_query(query)
 
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Vectors of short texts (a document's row names) with the index's model."""
+        return self._embeddings.embed_documents(texts)
+
     def search(self, query: str, k: int, doc_ids: list[str] | None) -> list[tuple[str, float]]:
         where: dict | None = None  # type: ignore[type-arg]
         if doc_ids:

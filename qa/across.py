@@ -52,7 +52,7 @@ def rank_documents(interp: Interpretation, lib: Library) -> Result:
     return Result("listing", interp, facts, c, listing=table, lead=lead)
 
 
-PER_DOCUMENT = 12  # up to this many documents are each grounded from their own reading
+PER_DOCUMENT = 20  # up to this many documents are each grounded from their own reading
 
 
 def _found(interp: Interpretation, lib: Library, docs: list[Document]) -> list[tuple[Document, Fact]]:

@@ -6,18 +6,11 @@ from __future__ import annotations
 
 from ingest.model import MONEY_UNITS, Document, Fact
 from qa import calc
-from qa.library import Result, label
+from qa.library import Result, label, source
 from qa.reply import Citation, Reply
 
 NOT_DISCLOSED = ("not_disclosed", "narrower", "no_measure", "no_previous", "no_whole", "no_count", "no_passage",
                  "none_disclose", "no_parts")
-
-
-def source(f: Fact) -> str:
-    where = "正文" if f.table == "正文" else f.table
-    code = f"，科目{f.code}" if f.code else ""
-    page = f"，第{f.page}页" if f.page else ""
-    return f"（来源：{where}{code}{page}）"
 
 
 def cite(f: Fact, documents: dict[str, Document], columns: dict[str, tuple[str, ...]]) -> Citation:
@@ -37,12 +30,11 @@ def compose(question: str, result: Result, documents: dict[str, Document],
     meaning = interp.to_json()
     if result.kind == "problem":
         return _refusal(question, result, documents, nearest, meaning)
-    if result.kind == "passage":
-        quote, chunk = result.passage  # type: ignore[misc]
-        doc = documents[chunk.doc_id]  # type: ignore[attr-defined]
-        text = f"{quote}（{doc.title}，第{chunk.page}页）"  # type: ignore[attr-defined]
-        c = Citation(doc.doc_id, doc.title, chunk.page, None, quote)  # type: ignore[attr-defined]
-        return Reply(question, _which_year(interp, documents) + text, "answered", (c,), interpretation=meaning)
+    if result.kind == "passage" and result.passage is not None:
+        quote, chunk = result.passage
+        doc = documents[chunk.doc_id]
+        said = Citation(doc.doc_id, doc.title, chunk.page, None, quote)
+        return Reply(question, f"{quote}（{doc.title}，第{chunk.page}页）", "answered", (said,), interpretation=meaning)
     if result.kind == "calculation":
         c = result.calculation
         assert c is not None
@@ -63,7 +55,7 @@ def compose(question: str, result: Result, documents: dict[str, Document],
     lines = [f"{name}为{calc.format_amount(f.value, f.unit)}{_in_unit(f, interp.unit)}{source(f)}"
              for name, f in result.facts]
     text = result.lead + "；".join(lines) + "。" + _also(result)
-    return Reply(question, _which_year(interp, documents) + text, "answered", cites, interpretation=meaning)
+    return Reply(question, text, "answered", cites, interpretation=meaning)
 
 
 def _in_unit(f: Fact, unit: str | None) -> str:
@@ -78,10 +70,6 @@ def _also(result: Result) -> str:
     told = "；".join(f"{f.table.split(' ', 1)[-1]}中「{name}」为{calc.format_amount(f.value, f.unit)}{source(f)}"
                     for name, f in result.also)
     return f"另：{told}。两处口径不同（例如是否含项目支出），请按需要选用。"
-
-
-def _which_year(interp, documents: dict[str, Document]) -> str:  # type: ignore[no-untyped-def]
-    return ""
 
 
 def _refusal(question: str, result: Result, documents: dict[str, Document], nearest: tuple[str, ...],

@@ -17,8 +17,8 @@ from qa.choose import Chooser
 from qa.compose import compose
 from qa.execute import run
 from qa.interpret import Context, asks_across, interpret
-from qa.library import Library, label
-from qa.link import link_rows, link_words
+from qa.library import Library, Result, label, operand
+from qa.link import link_meaning, link_rows, link_words
 from qa.llm import Polisher, known_figures
 from qa.normalise import Question, normalise
 from qa.read import Reading, read
@@ -34,7 +34,7 @@ MAX_QUESTION_CHARS = 500
 HISTORY = 10  # turns a conversation remembers for follow-ups
 CLARIFY_LISTED = 12  # documents a clarifying question names in its text
 MAX_CANDIDATES = 50  # and offers as choices
-PER_DOCUMENT = 12  # documents whose vocabularies a question across documents reads whole
+PER_DOCUMENT = 20  # documents whose vocabularies a question across documents reads whole
 SAME_UNIT_LISTED = 4  # a unit's documents answered side by side when the question names no year
 
 
@@ -91,7 +91,8 @@ class Engine:
         self.corpus_text = "|".join(sorted(sound(n) for n in names))
         self.shelf = Shelf(self.store, self.vectors, self.by_id, [(s, m) for s, m, k in taught if k == "item"],
                            self.read_lock, self.docs_in_memory)
-        self.library = Library(self.by_id, self.shelf.vocabulary, self.shelf.passages, self.shelf.prose, self.shelf.rows)
+        self.library = Library(self.by_id, self.shelf.vocabulary, self.shelf.passages, self.shelf.prose,
+                               self.shelf.rows)
 
     @property
     def docs_in_memory(self) -> int:
@@ -106,6 +107,10 @@ class Engine:
     def facts_of(self, doc_id: str) -> tuple[list, list]:
         facts = self.shelf.facts(doc_id)
         return [f for f in facts if f.table != "正文"], [f for f in facts if f.table == "正文"]
+
+    def fact_count(self) -> int:
+        with self.read_lock:
+            return sum(self.store.fact_counts().values())
 
     def document_named(self, name: str) -> Document | None:
         """The document a caller names: its id, one of its files, or its short name."""
@@ -141,8 +146,9 @@ class Engine:
         ctx = Context(q, scope, readings, vocabularies, conv.turns[-1] if conv.turns else None, tuple(conv.turns))
         interp = self._choose(q, interpret(ctx), ctx)
         result = run(interp, self.library)
-        reply = compose(q.asked, result, self.by_id, self._headers(result), self._nearest(interp))
-        self._remember(conv, result.interpretation, reply)
+        near = self._nearest(interp) if result.kind == "problem" else ()
+        reply = compose(q.asked, result, self.by_id, self._headers(result), near)
+        self._remember(conv, result, reply)
         if self.polisher is not None and reply.status == "answered" and (
                 reply.calculation is not None or any(c.table for c in reply.citations)):
             reply = self.polisher.polish(reply, self._known(reply))  # figures only; prose stays verbatim
@@ -152,30 +158,40 @@ class Engine:
         """Each document's reading of the question (over many documents, a few of them)."""
         docs = list(scope.docs)
         if len(docs) > PER_DOCUMENT:
-            docs = sorted(docs, key=lambda d: (not self.shelf.in_memory(d.doc_id), d.title))[:PER_DOCUMENT // 4]
+            docs = sorted(docs, key=lambda d: (not self.shelf.in_memory(d.doc_id), d.title))[:PER_DOCUMENT]
         lexical = link_words(q)
         vocabularies = {d.doc_id: self.shelf.vocabulary(d.doc_id) for d in docs}
-        readings = {d.doc_id: read(q.text, vocabularies[d.doc_id], link_rows(q, vocabularies[d.doc_id], self.corpus),
-                                   lexical, scope.said, d.kind) for d in docs}
+        readings = {}
+        for d in docs:
+            voc = vocabularies[d.doc_id]
+            rows = link_rows(q, voc, self.corpus)
+            r = read(q.text, voc, rows, lexical, scope.said, d.kind)
+            pieces = [p for p in r.leftover.split() if len(p) >= 2] if len(docs) == 1 and not r.foreign else []
+            labels = self.shelf.labels(d.doc_id) if pieces else None
+            if labels is not None:  # words no lexical link explains: what the row names mean
+                meant = link_meaning(q, voc, pieces, labels, self.shelf.embed)
+                if meant:
+                    r = read(q.text, voc, rows + meant, lexical, scope.said, d.kind)
+            readings[d.doc_id] = r
         return readings, vocabularies
 
     def _side_by_side(self, q: Question, scope: Scope, conv: Conversation) -> Reply:
         """A unit's documents when the question names no year: each answered, latest first (a text
         question from the latest that answers it); the one document asked when only one answers."""
         docs = sorted(scope.docs, key=lambda d: (d.year or 0, d.kind == "预算"), reverse=True)
-        done: list[tuple[Document, Reply, Interpretation]] = []
+        done: list[tuple[Document, Reply, Result]] = []
         for d in docs:
             sub = replace(scope, docs=(d,))
             readings, vocabularies = self._read(q, sub)
             ctx = Context(q, sub, readings, vocabularies, conv.turns[-1] if conv.turns else None, tuple(conv.turns))
             result = run(interpret(ctx), self.library)
-            done.append((d, compose(q.asked, result, self.by_id, self._headers(result), ()), result.interpretation))
+            done.append((d, compose(q.asked, result, self.by_id, self._headers(result), ()), result))
         answered = [x for x in done if x[1].status == "answered"]
         if not answered:
             return done[0][1]
-        d, first, interp = answered[0]
-        self._remember(conv, interp, first)
-        if interp.op == "text" or len(answered) == 1:
+        d, first, found = answered[0]
+        self._remember(conv, found, first)
+        if found.interpretation.op == "text" or len(answered) == 1:
             return replace(first, answer=f"（您没有说年度，以下是{d.year}年{d.kind}）{first.answer}")
         text = "您没有说年度，各年的数字如下：" + "；".join(f"{x.year}年{x.kind}：{r.answer}" for x, r, _ in answered)
         return Reply(q.asked, text, "answered", tuple(c for _, r, _ in answered for c in r.citations),
@@ -227,12 +243,14 @@ class Engine:
                 scored[e.name] = max(scored.get(e.name, 0), k)
         return tuple(sorted(scored, key=lambda n: (-scored[n], len(n)))[:count])
 
-    def _remember(self, conv: Conversation, interp: Interpretation, reply: Reply) -> None:
+    def _remember(self, conv: Conversation, result: Result, reply: Reply) -> None:
+        interp = result.interpretation
         if reply.status != "answered" or not interp.items:
             return
         conv.doc_ids = list(dict.fromkeys(i.doc_id for i in interp.items))
-        figures = reply.calculation.operands if reply.calculation is not None else ()
-        conv.turns.append(Turn(interp, list(figures)))
+        figures = list(reply.calculation.operands) if reply.calculation is not None else [
+            operand(f, name) for name, f in result.facts]
+        conv.turns.append(Turn(interp, figures))
         del conv.turns[:-HISTORY]
 
     def _known(self, reply: Reply):  # type: ignore[no-untyped-def]

@@ -11,11 +11,25 @@ from ingest.model import MONEY_UNITS, Fact
 from qa import calc
 from qa.across import rank_documents
 from qa.calc import Calculation, CalculationError, Operand
-from qa.library import (CHANGE_COLUMNS, RATE_COLUMNS, Library, Result, entry_of, fact_of, label, measured,
-                        names_of, operand, prose_about)
+from qa.library import (
+    CHANGE_COLUMNS,
+    RATE_COLUMNS,
+    Library,
+    Result,
+    entry_of,
+    fact_of,
+    item_label,
+    label,
+    measured,
+    names_of,
+    operand,
+    prose_about,
+    source,
+)
 from qa.passages import answer_passage
 from qa.value import Interpretation, Item
-from qa.vocabulary import TOTAL_ROWS, Entry
+from qa.vocabulary import TOTAL_ROWS, Entry, clean
+
 
 def _also(item: Item, f: Fact, lib: Library) -> tuple[tuple[str, Fact], ...]:
     """The same row, by name, in other tables of the document with another figure."""
@@ -60,10 +74,10 @@ def lookup(interp: Interpretation, lib: Library) -> Result:
         f = measured(item, interp.measure, lib)
         if f is None:
             return Result("problem", interp, problem="no_measure", detail=f"{item.row}的{interp.measure}数")
-        out.append((label(f), f))
+        out.append((item_label(item, f), f))
     if interp.scale:
         pct = Decimal(interp.scale)
-        return Result("calculation", interp, out[:1], calc.scale(operand(out[0][1]), pct))
+        return Result("calculation", interp, tuple(out[:1]), calc.scale(operand(out[0][1]), pct))
     if len(out) == 1:
         f = out[0][1]
         if interp.unit and interp.unit != f.unit and f.unit in MONEY_UNITS:
@@ -143,8 +157,8 @@ def _who(item: Item, interp: Interpretation, lib: Library) -> str:
     f = fact_of(item, lib)
     if len(set(interp.docs)) > 1 or len({i.doc_id for i in interp.items}) > 1:
         d = lib.documents[item.doc_id]
-        return f"{d.unit}{d.year or ''}年{label(f)}"
-    return label(f)
+        return f"{d.unit}{d.year or ''}年{item_label(item, f)}"
+    return item_label(item, f)
 
 
 def _common_unit(ops: list[Operand]) -> str:
@@ -181,11 +195,13 @@ def compare(interp: Interpretation, lib: Library) -> Result:
     result = difference(interp, lib)
     if result.calculation is None:
         return result
-    a, b = result.calculation.operands
+    big, small = result.calculation.operands  # the difference is taken big − small
     more = interp.direction != "less"
-    winner = a if more else b
-    verdict = f"{winner.label}{'更多' if more else '更少'}。"
-    return Result(result.kind, interp, result.facts, result.calculation, lead=result.lead + verdict)
+    c = result.calculation
+    lead = (f"{big.label}（{calc.format_amount(big.value, big.unit)}）比{small.label}"
+            f"（{calc.format_amount(small.value, small.unit)}）多{calc.format_amount(c.result, c.unit)}，"
+            f"{(big if more else small).label}{'更多' if more else '更少'}。")
+    return Result(result.kind, interp, result.facts, c, lead=lead)
 
 
 def share(interp: Interpretation, lib: Library) -> Result:
@@ -193,14 +209,12 @@ def share(interp: Interpretation, lib: Library) -> Result:
     if not items:
         return Result("problem", interp, problem="two_needed", detail=interp.said)
     if interp.part_count > 1 and len(items) > interp.part_count:  # "这两块加起来…占支出总计的百分之几"
-        parts = [operand(fact_of(i, lib)) for i in items[:interp.part_count]]
+        parts = [operand(fact_of(i, lib), item_label(i, fact_of(i, lib))) for i in items[:interp.part_count]]
         summed = calc.total(parts, _common_unit(parts))
-        whole_fact = fact_of(items[interp.part_count], lib)
-        c = calc.share(Operand("、".join(o.label for o in parts) + "合计", summed.result, summed.unit),
-                       operand(whole_fact))
-        c = Calculation(f"({summed.expression}) / {calc.format_amount(whole_fact.value, whole_fact.unit)[:-len(whole_fact.unit)]} * 100",
-                        c.result, c.unit, (*parts, operand(whole_fact)))
-        return _computed(interp, c)
+        base = operand(fact_of(items[interp.part_count], lib))
+        c = calc.share(Operand("、".join(o.label for o in parts) + "合计", summed.result, summed.unit), base)
+        expression = c.expression.replace(c.expression.split(" / ")[0], f"({summed.expression})", 1)
+        return _computed(interp, Calculation(expression, c.result, c.unit, (*parts, base)))
     part = items[0]
     whole = items[1] if len(items) > 1 else _whole_of(part, lib)
     if whole is None:
@@ -227,12 +241,12 @@ def _whole_of(item: Item, lib: Library) -> Item | None:
     up = voc.entry(e.parents[-1]) if e.parents else voc.total_of(e.table)
     if up is None or up.id == e.id:
         return None
-    return Item(up.name, item.doc_id, up.id, up.name, up.code, up.table, up.main(lib.documents[item.doc_id].kind).column)
+    column = up.main(lib.documents[item.doc_id].kind).column
+    return Item(up.name, item.doc_id, up.id, up.name, up.code, up.table, column)
 
 
 def _stated_share(part: Item, whole: Fact, lib: Library) -> Fact | None:
     """A share the prose states for the part, used only when it is the share of this whole."""
-    e = entry_of(part, lib)
     voc = lib.vocabulary(part.doc_id)
     for f in prose_about(names_of(part, lib), voc, ("占比",))[:3]:
         amount = next((x.facts[0] for x in voc.entries if x.prose and x.facts[0].quote == f.quote
@@ -256,27 +270,52 @@ def change(interp: Interpretation, lib: Library) -> Result:
     e = entry_of(item, lib)
     voc = lib.vocabulary(item.doc_id)
     rate = interp.op == "growth"
-    stated = prose_about(names_of(item, lib), voc, RATE_COLUMNS if rate else CHANGE_COLUMNS)
-    stated = [f for f in stated if (f.unit == "%") == rate and (rate or f.unit in MONEY_UNITS)]
-    if stated:
-        f = stated[0]
-        other = prose_about(names_of(item, lib), voc, CHANGE_COLUMNS if rate else RATE_COLUMNS)
-        beside = [g for g in other if g.quote == f.quote][:1]
-        return Result("figure", interp, ((f"{f.row}{f.column}", f), *((f"{g.row}{g.column}", g) for g in beside)))
-    current = fact_of(item, lib)
-    before = next((f for f in e.facts if "上年" in f.column), None)
-    if before is None and lib.documents[item.doc_id].kind == "预算":  # the prose states last year's execution
-        executed = [f for f in prose_about(names_of(item, lib), voc, ("执行数",)) if f.unit in MONEY_UNITS]
+    names = names_of(item, lib)
+    against_execution = interp.measure == "决算" and lib.documents[item.doc_id].kind == "预算"
+    if not against_execution:  # what the prose states of this very item, then of a subject holding it
+        for exact in (True, False):
+            stated = _stated_change(names, voc, rate, exact)
+            if stated is not None:
+                return Result("figure", interp, stated)
+            if exact:
+                before = _last_years_figure(item, e, lib)
+                if before is not None:
+                    break
+        else:
+            before = None
+    else:  # "比2025年预算执行数多了多少": the rate the budget's prose states, or its execution
+        stated = _stated_change(names, voc, True, True) if rate else None
+        if stated is not None:
+            return Result("figure", interp, stated)
+        executed = [f for f in prose_about(names, voc, ("执行数",)) if f.unit in MONEY_UNITS]
         before = executed[0] if executed else None
-    if before is None:
-        prior = _prior(item, lib)
-        before = fact_of(prior, lib) if prior is not None else None
+    current = fact_of(item, lib)
     if before is None:
         return Result("problem", interp, problem="no_previous", detail=f"{item.row}比上年的变化")
     then_label = label(before) if before.table == "正文" else f"上年{label(before)}"
     now, then = operand(current, f"{_year(item, lib)}{label(current)}"), operand(before, then_label)
     c = calc.change(now, then) if rate else calc.difference(now, then, _common_unit([now, then]))
     return _computed(interp, c)
+
+
+def _stated_change(names: tuple[str, ...], voc, rate: bool, exact: bool):  # type: ignore[no-untyped-def]
+    """The change (or rate) the prose states for the item, with the rate (or change) beside it."""
+    stated = prose_about(names, voc, RATE_COLUMNS if rate else CHANGE_COLUMNS, exact)
+    stated = [f for f in stated if (f.unit == "%") == rate and (rate or f.unit in MONEY_UNITS)]
+    if not stated:
+        return None
+    f = stated[0]
+    beside = [g for g in prose_about(names, voc, CHANGE_COLUMNS if rate else RATE_COLUMNS, exact) if g.quote == f.quote]
+    return ((f"{f.row}{f.column}", f), *((f"{g.row}{g.column}", g) for g in beside[:1]))
+
+
+def _last_years_figure(item: Item, e: Entry, lib: Library) -> Fact | None:
+    """Last year's figure of the row: a 上年 column of its table, or the unit's previous document."""
+    printed = next((f for f in e.facts if "上年" in f.column), None)
+    if printed is not None:
+        return printed
+    prior = _prior(item, lib)
+    return fact_of(prior, lib) if prior is not None else None
 
 
 def _year(item: Item, lib: Library) -> str:
@@ -329,11 +368,23 @@ def count(interp: Interpretation, lib: Library) -> Result:
     if f.unit not in MONEY_UNITS and f.unit != "%":
         return Result("figure", interp, ((label(f), f),))
     voc = lib.vocabulary(item.doc_id)
-    children = voc.children(entry_of(item, lib))
+    parent = _table_named(item, voc) or entry_of(item, lib)
+    children = voc.children(parent)
     if not children:
-        return Result("problem", interp, problem="not_disclosed", detail=f"{item.row}的数量")
+        return Result("problem", interp, problem="not_disclosed", detail=f"{item.named}的数量")
     names = "、".join(x.name for x in children[:12]) + ("等" if len(children) > 12 else "")
-    return Result("figure", interp, ((label(f), f),), lead=f"{item.row}下列有 {len(children)} 项：{names}。")
+    f = parent.main(lib.documents[item.doc_id].kind)
+    lead = f"{item.named}下列有 {len(children)} 项：{names}。"
+    return Result("figure", interp, ((item_label(item, f), f),), lead=lead)
+
+
+def _table_named(item: Item, voc) -> Entry | None:  # type: ignore[no-untyped-def]
+    """The total of the table whose topic the item's name is ("基本支出有几项": the 基本支出 table's
+    parts, not the 基本支出 column of the expenditure table)."""
+    for n in voc.names:
+        if n.how in ("topic", "type") and n.text == clean(item.named):
+            return voc.entry(n.entry)
+    return None
 
 
 def rank(interp: Interpretation, lib: Library) -> Result:
@@ -354,8 +405,10 @@ def rank(interp: Interpretation, lib: Library) -> Result:
     n = min(interp.top or (5 if not interp.items else 1), len(facts))
     ranked = sorted(facts, key=_in_yuan, reverse=interp.direction != "less")[:n]
     word = "最少" if interp.direction == "less" else "最多"
-    head = f"{parent.name}下共 {len(facts)} 项，{word}的" + (f"前{n}项" if n > 1 else "一项") + "："
-    return Result("figures", interp, tuple((label(f), f) for f in ranked), lead=head)
+    name = interp.items[0].named if interp.items else "支出"
+    listed = "；".join(f"{k}. {label(f)} {calc.format_amount(f.value, f.unit)}" for k, f in enumerate(ranked, 1))
+    head = f"{name}下共 {len(facts)} 项，{word}的" + (f"前{n}项" if n > 1 else "一项") + f"：{listed}。"
+    return Result("listing", interp, tuple((label(f), f) for f in ranked), lead=head + source(ranked[0]))
 
 
 def text(interp: Interpretation, lib: Library) -> Result:

@@ -56,19 +56,19 @@ def interpret(ctx: Context) -> Interpretation:
     text = ctx.question.text
     first = ctx.readings[docs[0].doc_id] if docs[0].doc_id in ctx.readings else None
     asks_text = first is not None and _asks_text(first, text)
-    if len(docs) > 1 and (ctx.scope.several or asks_across(text)) and not asks_text:
+    if len(docs) > 1 and (ctx.scope.several or asks_across(text)) and not asks_text and not _own_execution(ctx):
         return _across_documents(ctx)
-    doc_id = _first_document(ctx).doc_id if asks_text else docs[0].doc_id
+    doc_id = _first_document(ctx).doc_id if asks_text or len(docs) > 1 else docs[0].doc_id
     r = ctx.readings[doc_id]
     voc = ctx.vocabularies[doc_id]
     words = {w.kind: w for w in r.words}
     unit = _out_unit(r)
     measure = "上年" if ctx.scope.previous else _measure(r)
     if asks_text:
-        items = tuple(item_of(p, doc_id) for p in r.phrases)
-        if not items and ctx.last is not None and len(text) <= 12:
-            items = ctx.last.interpretation.items  # "为什么？": the last turn's item
-        return Interpretation("text", items, (doc_id,), None, r.score, text_kind=_text_kind(r), said=text)
+        said = tuple(item_of(p, doc_id) for p in r.phrases)
+        if not said and ctx.last is not None and len(text) <= 12:
+            said = ctx.last.interpretation.items  # "为什么？": the last turn's item
+        return Interpretation("text", said, (doc_id,), None, r.score, text_kind=_text_kind(r), said=text)
     if r.narrower:
         return Interpretation("lookup", (), (doc_id,), unit, said=r.narrower, problem="narrower", detail=r.narrower)
     if r.foreign and not r.phrases:
@@ -79,8 +79,14 @@ def interpret(ctx: Context) -> Interpretation:
         counted = _counted(r, voc, words["count"].target)
         if counted is not None:
             return Interpretation("count", (counted,), (doc_id,), unit, 1.0, said=text)
+    if not phrases and "rank" in r.cues:  # "钱主要花在哪里": the largest parts of its spending
+        return Interpretation("rank", (), (doc_id,), unit, 1.0, direction=_direction(text, r), top=_top(r), said=text)
     if not phrases and ctx.last is not None:
         return _follow_up(ctx, r, unit, measure)
+    if not phrases and not _nouns(r.leftover) and re.search(r"一共|总共|共|全部|总", text) and MONEY_ASKED.search(text):
+        whole = _whole_budget(voc, measure)  # "社工部2024年一共花了多少钱": its total spending
+        if whole is not None:
+            return Interpretation("lookup", (whole,), (doc_id,), unit, 1.0, said=text)
     if not phrases:
         return Interpretation("lookup", (), (doc_id,), unit, said=r.leftover, problem="not_understood",
                               detail=r.leftover or text)
@@ -89,8 +95,10 @@ def interpret(ctx: Context) -> Interpretation:
         measure = compared_measure(text, r, voc.doc.year) or measure
     if op == "share":  # a container is the share's whole ("三公经费中公务接待费占多大比重")
         phrases = list(r.phrases)
-    missing = _cjk(r.leftover)
-    if op in ("sum", "difference", "compare") and len(missing) >= 2 and len(items_said(r.phrases)) < 3:
+    missing = _nouns(r.leftover)
+    joined = re.search(r"[和与及、跟加+＋]|比|减", _outside(text, r))
+    if (op in ("sum", "difference", "compare") or r.cues & {"sum", "difference", "compare"}) and len(missing) >= 2 \
+            and len(items_said(r.phrases)) < 3 and joined:
         return Interpretation(op, (), (doc_id,), unit, said=missing, problem="not_understood", detail=missing)
     if op == "share" and len(missing) >= 2 and len(r.phrases) < 2:
         return Interpretation(op, (), (doc_id,), unit, said=missing, problem="not_understood", detail=missing)
@@ -102,11 +110,28 @@ def interpret(ctx: Context) -> Interpretation:
     items = [item_of(p, doc_id, _fitting(p, op if op != "lookup" or not MONEY_ASKED.search(_outside(text, r))
                                          else "money")) for p in phrases]
     items = _same_table(items, phrases, op, doc_id)
+    if op == "per_unit" and all(_money_item(i, voc) for i in items):
+        counted = _counted(r, voc, _counter(text))
+        if counted is not None:
+            items.append(counted)
     interp = Interpretation(op, tuple(items), (doc_id,), unit, r.score, measure=measure,
                             direction=_direction(text, r), said=phrases[0].span.target, top=_top(r),
                             scale=_scale(r))
+    if op in ("change", "growth") and voc.doc.kind == "预算" and any(
+            w.kind == "measure" and w.target == "决算" for w in r.words):
+        interp = interp.edit(measure="决算")  # "用2023年预算数和2022年预算执行数算": against the execution
+    if op == "count":
+        counts = [i for i in items if not _money_item(i, voc)]
+        interp = interp.edit(items=tuple(counts or items))
     interp = _fill(interp, ctx, r, voc)
     return _ambiguity(interp, phrases, doc_id)
+
+
+def _own_execution(ctx: Context) -> bool:
+    """"2024年预算比2023年预算执行数少了多少": the 2024 budget states 2023's execution itself."""
+    first = _first_document(ctx)
+    r = ctx.readings.get(first.doc_id)
+    return first.kind == "预算" and r is not None and compared_measure(ctx.question.text, r, first.year) == "决算"
 
 
 def _first_document(ctx: Context):  # type: ignore[no-untyped-def]
@@ -120,8 +145,12 @@ def _first_document(ctx: Context):  # type: ignore[no-untyped-def]
 MONEY_ASKED = re.compile(r"钱|花|万元|亿元|多少元|经费|资金|费用|开销|开支|拨款")
 
 
-def _cjk(text: str) -> str:
-    return "".join(re.findall(r"[\u4e00-\u9fff]", text))
+def _nouns(text: str) -> str:
+    """The nouns of words left over ("年终奖" in "津贴补贴加年终奖一共多少钱"), not their function words."""
+    import jieba.posseg
+
+    return "".join(w.word for piece in text.split() for w in jieba.posseg.cut(piece)
+                   if len(w.word) >= 2 and (w.flag[:1] in ("n", "j") or w.flag in ("vn", "an")))
 
 
 def _outside(text: str, r: Reading) -> str:
@@ -131,6 +160,28 @@ def _outside(text: str, r: Reading) -> str:
         for i in range(p.span.start, p.span.end):
             out[i] = " "
     return "".join(out)
+
+
+def _whole_budget(voc: Vocabulary, measure: str | None) -> Item | None:
+    """A document's total spending: the total of its 支出总表 (or 收支总表's 支出合计)."""
+    for e in voc.entries:
+        if e.total and e.table_type == "支出总表":
+            f = e.main(voc.doc.kind)
+            return Item("支出合计", voc.doc.doc_id, e.id, e.name, e.code, e.table, f.column, 1.0, "implied", "支出合计")
+    return None
+
+
+def _counter(text: str) -> str:
+    """What a per-unit figure counts: the counter after 每 ("每辆车": 辆), people for 人均/每人/每个在职人员."""
+    m = re.search(r"每([辆台个家名位人套项所])", text)
+    if m and m.group(1) == "个" and re.match(r"(在职|工作)?(人员|人|职工|员工)", text[m.end():]):
+        return "人"
+    return "人" if not m or m.group(1) in "名位人" else m.group(1)
+
+
+def _money_item(item: Item, voc: Vocabulary) -> bool:
+    f = voc.entry(item.entry).column(item.column)
+    return f is not None and f.unit in ("元", "万元", "亿元")
 
 
 def _has_money(p: Phrase) -> bool:
@@ -148,7 +199,7 @@ def _same_table(items: list[Item], phrases: list[Phrase], op: str, doc_id: str) 
         others = {t for j, t in enumerate(tables) if j != k}
         if items[k].table in others:
             continue
-        for j, (e, c, _) in enumerate(p.candidates):
+        for j, (e, _, _) in enumerate(p.candidates):
             if e.table in others and e.name == p.candidates[0][0].name:
                 out[k] = item_of(p, doc_id, j)
                 break
@@ -176,8 +227,13 @@ def _fitting(p: Phrase, op: str) -> int:
 
 
 def _asks_text(r: Reading, text: str) -> bool:
+    """A text question: a reason asked, or what something is, does or includes, with no figure asked
+    (前三项是哪些 asks for figures: a ranking)."""
     kind = _text_kind(r)
-    return kind is not None and (kind in ("reason", "empty") or not QUANTITY.search(text))
+    if kind is None:
+        return False
+    ranked = any(w.kind == "cue" and (w.target == "rank" or w.target.startswith("top:")) for w in r.words)
+    return kind in ("reason", "empty") or not (QUANTITY.search(text) or ranked)
 
 
 def _counted(r: Reading, voc: Vocabulary, counter: str) -> Item | None:
@@ -195,9 +251,10 @@ def _counted(r: Reading, voc: Vocabulary, counter: str) -> Item | None:
 
 
 def _scale(r: Reading) -> str | None:
+    """"如果X减少10%": the percentage the figure is changed by, signed."""
     for w in r.words:
         if w.kind == "cue" and w.target.startswith("scale:"):
-            m = re.search(r"(减少|下降|降低|压减|削减|下调)?[^\d]*(\d+(?:\.\d+)?)", w.target[6:])
+            m = re.search(r"(减少|下降|降低|压减|削减|下调)?了?(\d+(?:\.\d+)?)", w.target[6:])
             if m:
                 return ("-" if m.group(1) else "") + m.group(2)
     return None
@@ -216,11 +273,9 @@ def _out_unit(r: Reading) -> str | None:
 def _measure(r: Reading) -> str | None:
     """The measure said: last year's when said at all (上年的预算数), else the longest said."""
     said = [w for w in r.words if w.kind == "measure"]
-    if not said:
-        return None
     if any(w.target == "上年" for w in said):
         return "上年"
-    return max(said, key=lambda w: (w.end - w.start, -w.start)).target
+    return max(said, key=lambda w: (w.end - w.start, -w.start)).target if said else None
 
 
 def _text_kind(r: Reading) -> str | None:
@@ -255,7 +310,7 @@ def compared_measure(text: str, r: Reading, year: int | None = None) -> str | No
     "比上年"): what the item's figure is set against. A year before the document's, said after 比,
     is last year's figure, unless its execution is meant (比2025年预算执行数)."""
     m = re.search(r"(?:比|较|比起)(20\d\d)年度?", text)
-    if re.search(r"(比|较)(上年|去年|上一年)|(跟|和|与|同)(上年|去年|上一年)(相)?比", text):
+    if re.search(r"(比|较)(上年|去年|上一年)|(跟|和|与|同)(上年|去年|上一年)(相|对)?比", text):
         return "上年"
     for w in r.words:
         if w.kind == "measure" and re.search(r"(比|较|比起|相比)(20\d\d年度?)?(的)?(预算|当年)?$",
@@ -282,10 +337,14 @@ def _operation(r: Reading, text: str, n_items: int, context: bool, kind: str = "
     between = text[rows[0].end:rows[1].start] if len(rows) >= 2 else ""
     compared = n_items >= 2 and re.fullmatch(r"(比|较|比起|相比|和|与|跟|同)", between or "-") is not None
     against = compared_measure(text, r, year)
+    if "scale" in cues:
+        return "lookup"  # "如果三公经费减少10%": the figure scaled
     if "count" in cues and not re.search(r"钱|元|金额|经费|费用|支出", text[rows[-1].end:] if rows else text):
         return "count"
-    if "completion" in cues:
-        return "completion"
+    if "completion" in cues or (kind == "决算" and "share" in cues and "占" not in text and n_items == 1
+                                and any(w.kind == "measure" and w.target in ("预算", "年初预算", "全年预算", "调整预算")
+                                        for w in r.words)):
+        return "completion"  # "…预算用了几成": what it spent of its budget
     strong_share = re.search(r"占|比重|比例|份额|多大一块|几分之几", text)
     if strong_share and "change" in cues and not re.search("占", text) and _rate_of_change(text, r):
         return "growth"
@@ -293,7 +352,7 @@ def _operation(r: Reading, text: str, n_items: int, context: bool, kind: str = "
         return "share"
     if "per_unit" in cues:
         return "per_unit"
-    if "rank" in cues and not ("change" in cues and against == "上年"):
+    if ("rank" in cues or "top" in cues) and not ("change" in cues and against == "上年"):
         return "rank"
     rate = "rate" in cues and "金额" not in text
     if against == "上年" or (against == "决算" and kind == "预算"):  # last year's figure, or its execution
@@ -325,8 +384,10 @@ def _fill(interp: Interpretation, ctx: Context, r: Reading, voc: Vocabulary) -> 
         items = _part_and_whole(ctx.question.text, r, items)
         if len(items) == 1 and last is not None and last.items:
             text = ctx.question.text
-            part = re.search(r"其中|里面的|这里面", text[:r.phrases[-1].span.start]) is not None \
-                or (not _whole_only(text, r) and "占" in text[r.phrases[-1].span.end:] and not refs)
+            span = r.phrases[-1].span
+            whole = re.search(r"(相对于|相较于|对于|相比|在|是|于|占)的?$", text[:span.start]) is not None \
+                or re.match(r"(里|中|当中|之中|里面)", text[span.end:]) is not None or _whole_only(text, r)
+            part = re.search(r"其中|里面的|这里面|这当中", text[:span.start]) is not None or not whole
             if not part and last.op == "sum":  # "占支出总计的百分之几": the sum is the part
                 return interp.edit(items=(*last.items, items[0]), part_count=len(last.items))
             items = [items[0], last.items[0]] if part else [last.items[0], items[0]]
@@ -334,7 +395,8 @@ def _fill(interp: Interpretation, ctx: Context, r: Reading, voc: Vocabulary) -> 
     if interp.op in ("sum", "difference", "compare") and len(items) == 1 and last is not None and last.items:
         if refs or interp.op == "difference":
             return interp.edit(items=(last.items[0], items[0]))
-    if interp.op == "lookup" and len(items) == 1 and last is not None and refs and last.items:
+    column_mode = last is not None and last.items and last.items[0].how == "column" and items[0].how == "column"
+    if interp.op == "lookup" and len(items) == 1 and last is not None and (refs or column_mode) and last.items:
         within = _within(voc, last.items[0], items[0])
         if within is not None:
             return interp.edit(items=(within,))
@@ -351,8 +413,9 @@ def _part_and_whole(text: str, r: Reading, items: list[Item]) -> list[Item]:
         if len(rows) >= 2 and r.phrases[1].container is rows[0]:
             return [items[1], items[0]]
         return items
+    containers = {id(p.container) for p in r.phrases if p.container is not None}
     before = [k for k, s in enumerate(rows) if s.end <= at]
-    after = [k for k, s in enumerate(rows) if s.start > at and r.phrases[k].container is None]
+    after = [k for k, s in enumerate(rows) if s.start > at and id(s) not in containers]
     if not before:
         return items
     last = before[-1]
@@ -405,7 +468,8 @@ def _ambiguity(interp: Interpretation, phrases: list[Phrase], doc_id: str) -> In
     if p.span.cover == 1 and all(e.name == top[0].name for e, _ in options):
         return interp  # the same row printed in several tables: the broadest, the others mentioned
     return interp.edit(problem="ambiguous", options=tuple(
-        Item(p.span.target, doc_id, e.id, e.name, e.code, e.table, c, p.span.score, p.span.how) for e, c in options[:6]))
+        Item(p.span.target, doc_id, e.id, e.name, e.code, e.table, c, p.span.score, p.span.how)
+        for e, c in options[:6]))
 
 
 def _distinct(p: Phrase) -> list[tuple[Entry, str]]:
@@ -468,13 +532,15 @@ def _follow_up(ctx: Context, r: Reading, unit: str | None, measure: str | None) 
     if op in ("sum", "difference") and not moved:
         items = _last_items(ctx, 2)
         return Interpretation(op, items, tuple(dict.fromkeys(i.doc_id for i in items)), unit, 1.0,
-                              direction=last.direction, said=text)
+                              direction=last.direction, said=text,
+                              problem=None if len(items) >= 2 else "two_needed", detail=text)
     if op is not None:
         return base.edit(op=op, unit=unit or last.unit, measure=measure, problem=None, options=())
     if moved or unit is not None or measure is not None:
         return base.edit(unit=unit or last.unit, measure=measure if measure else (
             last.measure if not moved else None), problem=None, options=())
-    return Interpretation("lookup", (), docs, unit, said=r.leftover, problem="not_understood", detail=r.leftover or text)
+    return Interpretation("lookup", (), docs, unit, said=r.leftover, problem="not_understood",
+                          detail=r.leftover or text)
 
 
 def _reground(item: Item, voc: Vocabulary) -> Item | None:
@@ -496,7 +562,8 @@ def _last_items(ctx: Context, n: int) -> tuple[Item, ...]:
     """The items of the last turns, newest last, one per turn, `n` at most."""
     out: list[Item] = []
     for turn in reversed(ctx.history):
-        for item in turn.interpretation.items[:1] if turn.interpretation.op != "lookup" else turn.interpretation.items[-1:]:
+        said = turn.interpretation.items
+        for item in said[:1] if turn.interpretation.op != "lookup" else said[-1:]:
             if item not in out:
                 out.append(item)
         if len(out) >= n:
@@ -521,7 +588,7 @@ def _across_documents(ctx: Context) -> Interpretation:
     cues = r0.cues
     if not grounded and ctx.last is not None and ctx.last.interpretation.items:
         said = ctx.last.interpretation.items[0].said
-    if "rank" in cues or asks_across(text) and "compare" not in cues and len(docs) > 2:
+    if "rank" in cues or "top" in cues or asks_across(text) and "compare" not in cues and len(docs) > 2:
         op = "rank"
     elif "difference" in cues or "change" in cues or re.search(r"比.{0,12}[多少高低]", text):
         op = "difference" if len(docs) == 2 else "rank"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ingest.model import Document, Fact
+from ingest.model import Chunk, Document, Fact
 from qa.calc import Calculation, Operand
 from qa.reply import Listing
 from qa.sound import sound
@@ -40,7 +40,7 @@ class Result:
     facts: tuple[tuple[str, Fact], ...] = ()
     calculation: Calculation | None = None
     also: tuple[tuple[str, Fact], ...] = ()  # the same row printed elsewhere with another figure
-    passage: tuple[str, object] | None = None  # (quote, chunk)
+    passage: tuple[str, Chunk] | None = None  # (quote, the passage it is from)
     listing: Listing | None = None
     problem: str = ""
     detail: str = ""
@@ -67,6 +67,24 @@ def label(f: Fact) -> str:
     return row if default else f"{row}（{f.column}）"
 
 
+def source(f: Fact) -> str:
+    where = "正文" if f.table == "正文" else f.table
+    code = f"，科目{f.code}" if f.code else ""
+    page = f"，第{f.page}页" if f.page else ""
+    return f"（来源：{where}{code}{page}）"
+
+
+def item_label(item: Item, f: Fact) -> str:
+    """A figure named as the question's item: a total row by the name that linked it (人员经费 for
+    the 人员经费 column of the 基本支出 table's 合计), any other row by its own label."""
+    if clean(f.row) in ("合计", "总计", "小计") and item.name and clean(item.name) not in ("合计", "总计"):
+        base = clean(item.name)
+        default = f.column in ("合计", "总计", "金额") or (f.column == "预算数" and "决算" not in f.table) \
+            or clean(f.column) == base
+        return base if default else f"{base}（{f.column}）"
+    return label(f)
+
+
 def operand(f: Fact, name: str = "") -> Operand:
     return Operand(name or label(f), f.value, f.unit, f)
 
@@ -81,8 +99,9 @@ def measured(item: Item, measure: str | None, lib: Library) -> Fact | None:
         return e.column(item.column) or e.facts[0]
     if measure == "决算" and doc.kind == "预算":
         return None
-    words = {"年初预算": ("年初预算", "预算数"), "调整预算": ("调整预算", "全年预算"), "全年预算": ("全年预算", "调整预算"),
-             "预算": ("预算数", "全年预算", "调整预算", "年初预算"), "决算": ("决算", "执行数")}[measure]
+    words = {"年初预算": ("年初预算", "预算数"), "调整预算": ("调整预算", "全年预算"),
+             "全年预算": ("全年预算", "调整预算"), "预算": ("预算数", "全年预算", "调整预算", "年初预算"),
+             "决算": ("决算", "执行数")}[measure]
     for w in words:
         f = next((g for g in e.facts if w in g.column and (w != "预算数" or "决算" not in g.column)), None)
         if f is not None:
@@ -105,7 +124,7 @@ def names_of(item: Item, lib: Library) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n for n in out if n))
 
 
-def prose_about(names: tuple[str, ...], voc: Vocabulary, columns: tuple[str, ...]) -> list[Fact]:
+def prose_about(names: tuple[str, ...], voc: Vocabulary, columns: tuple[str, ...], exact: bool = False) -> list[Fact]:
     """The prose figures of these columns whose subject is one of these names, best first: the
     same name, or a longer subject holding it whole (机关运行经费 in 一般公共预算机关运行经费预算支出)."""
     out: list[tuple[float, Fact]] = []
@@ -114,12 +133,22 @@ def prose_about(names: tuple[str, ...], voc: Vocabulary, columns: tuple[str, ...
             continue
         subject = sound(x.name)
         best = 0.0
+        rows = _row_names(voc)
         for name in names:
             said = sound(name)
             if subject == said:
                 best = max(best, 10.0)
-            elif len(name) >= 4 and said in subject:
-                best = max(best, 5.0 - (len(x.name) - len(name)) / 10)
+            elif exact:
+                continue
+            elif len(name) >= 4 and said in subject and x.name not in rows and not x.name.startswith("其他"):
+                best = max(best, 5.0 - (len(x.name) - len(name)) / 10)  # a row's name inside a longer subject
+            elif len(x.name) >= 4 and subject in said and len(x.name) >= 0.6 * len(name):
+                best = max(best, 4.0 - (len(name) - len(x.name)) / 10)  # 社会保障和就业（类）for …支出
         if best:
             out.append((best, x.facts[0]))
     return [f for _, f in sorted(out, key=lambda t: -t[0])]
+
+
+def _row_names(voc: Vocabulary) -> frozenset[str]:
+    """The names of the document's table rows: a prose subject that is one of them is that row."""
+    return voc.row_names

@@ -12,19 +12,22 @@ give up.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from qa.lexicon import cues, table, words
 from qa.normalise import Question
 from qa.sound import CJK, sound
-from qa.vocabulary import Name, Vocabulary
+from qa.vocabulary import BARE, Name, Vocabulary
 
 QUESTION_GAP = 2  # characters said inside a name (公务用车的运行费)
 NAME_GAP = 3  # characters of a name an abbreviation may leave out at a time
 CODE = re.compile(r"(?<!\d)(\d{3}|\d{5}|\d{7})(?!\d)")
 LEXICON_WEIGHT = 0.9  # per character: a cue word loses to a row's name said whole
 PROSE_WEIGHT = 0.85  # a prose sentence's subject loses to a table's row said as well
+# a topic, column or people's word loses to a row's printed name said as well
+ALIAS_WEIGHTS = {"topic": 0.88, "column": 0.88, "table": 0.88, "people": 0.8, "taught": 0.8}
 
 
 @dataclass(frozen=True)
@@ -62,20 +65,20 @@ def align(said: str, name: str) -> tuple[Alignment, ...]:
     pairs = [(i, j) for i, ch in enumerate(said) for j, nh in enumerate(name) if ch == nh]
     if len(pairs) < 2 and n > 1:
         return ()
-    best: dict[tuple[int, int], tuple[float, int, int, int]] = {}  # (i, j) → (value, start_i, start_j, matched)
+    best: dict[tuple[int, int], tuple[float, int, int, int, int]] = {}  # (i, j) → (value, si, sj, matched, gap)
     for i, j in pairs:
-        value, start_i, start_j, matched = 1.0, i, j, 1
-        for (pi, pj), (pv, psi, psj, pm) in best.items():
+        value, start_i, start_j, matched, gap = 1.0, i, j, 1, 0
+        for (pi, pj), (pv, psi, psj, pm, pg) in best.items():
             qi, nj = i - pi - 1, j - pj - 1
             if 0 <= qi <= QUESTION_GAP and 0 <= nj <= NAME_GAP and pj < j:
                 v = pv + 1.0 - 0.45 * qi - 0.2 * nj
                 if v > value:
-                    value, start_i, start_j, matched = v, psi, psj, pm + 1
-        best[(i, j)] = (value, start_i, start_j, matched)
+                    value, start_i, start_j, matched, gap = v, psi, psj, pm + 1, max(pg, nj)
+        best[(i, j)] = (value, start_i, start_j, matched, gap)
     out: dict[int, Alignment] = {}
-    for (i, j), (value, si, sj, m) in best.items():
-        if m < 2:
-            continue
+    for (i, j), (value, si, sj, m, inner) in best.items():
+        if m < 2 or (inner >= 2 and m < 5):
+            continue  # 公共服务 is not 公共法律服务: a long gap inside the name needs more said
         length = i - si + 1
         cover = m / n
         purity = m / length
@@ -165,7 +168,10 @@ def link_rows(q: Question, voc: Vocabulary, corpus: frozenset[str] = frozenset()
             how = name.how if name.how != "printed" else (
                 "exact" if a.cover == 1 and exact == a.matched else
                 "pinyin" if a.cover == 1 else "head" if a.head else "abbreviation")
-            score = (a.score + 0.01 * exact) * (PROSE_WEIGHT if voc.entries[name.entry].prose else 1.0)
+            if a.head and q.text[a.start:a.end] in BARE:
+                continue  # "支出", "预算" said alone name no row
+            weight = PROSE_WEIGHT if voc.entries[name.entry].prose else ALIAS_WEIGHTS.get(name.how, 1.0)
+            score = (a.score + 0.01 * exact) * weight
             if name.how in ("people", "taught") and a.cover < 1:
                 continue  # a people's word names a row only when said whole
             _add(spans, Span(a.start, a.end, "row", q.text[a.start:a.end], score, how, (name,), a.cover))
@@ -180,8 +186,8 @@ def link_rows(q: Question, voc: Vocabulary, corpus: frozenset[str] = frozenset()
         for end in range(start + 4, min(len(said), start + 20) + 1):
             piece = said[start:end]
             if piece in corpus and piece not in mine:  # another document's row, said whole
-                a, b = at[start], at[end - 1] + 1
-                _add(spans, Span(a, b, "foreign", q.text[a:b], float(end - start) + 0.05, "corpus"))
+                first, last = at[start], at[end - 1] + 1
+                _add(spans, Span(first, last, "foreign", q.text[first:last], float(end - start) + 0.05, "corpus"))
     return list(spans.values())
 
 
@@ -214,8 +220,10 @@ def link_words(q: Question) -> list[Span]:
     out: list[Span] = []
 
     def find(word: str, kind: str, target: str, weight: float = LEXICON_WEIGHT) -> None:
-        for m in re.finditer(re.escape(word), text):
-            out.append(Span(m.start(), m.end(), kind, target, weight * len(word), "lexicon"))
+        at = text.find(word)
+        while at >= 0:
+            out.append(Span(at, at + len(word), kind, target, weight * len(word), "lexicon"))
+            at = text.find(word, at + 1)
 
     for op, said in cues("ops").items():
         for w in said:
@@ -234,7 +242,7 @@ def link_words(q: Question) -> list[Span]:
     for w in words("exclusions"):
         find(w, "exclude", w)
     for w in words("asking"):
-        find(w, "ask", w, 0.75)
+        find(w, "ask", w, 0.8)
     for w in words("not_cues"):
         find(w, "word", w, 1.0)
     blocked = [s for s in out if s.kind == "word"] + [s for s in out if s.kind == "cue"]
@@ -242,14 +250,50 @@ def link_words(q: Question) -> list[Span]:
         b is not s and b.start <= s.start and s.end <= b.end and (b.kind == "word" or (
             b.target.split(":")[0] != s.target.split(":")[0] and b.end - b.start > s.end - s.start
             and s.target not in ("rate", "previous"))) for b in blocked)]
+    for m in re.finditer(r"(?:换算|折算|换|改|折|算|说|变)成?(亿元|万元|元)(?!的)", text):
+        out.append(Span(m.start(), m.end(), "out_unit", m.group(1), LEXICON_WEIGHT * len(m.group(0)), "lexicon"))
     for m in re.finditer(r"(?:几|多少)([个家人名辆台项批次套所处室])(?![钱块元])", text):
         out.append(Span(m.start(), m.end(), "count", m.group(1), LEXICON_WEIGHT * 2, "lexicon"))
     for m in re.finditer(r"(?:前|排名前|最[多少高低大小]的)([一二三四五六七八九十两\d]+)(?:名|位|个|项|家|类)?", text):
         out.append(Span(m.start(), m.end(), "cue", "top:" + m.group(1), LEXICON_WEIGHT * len(m.group(0)), "lexicon"))
+    supposed = re.search(r"如果|假如|假设|要是|倘若", text)
     for m in re.finditer(r"(?:增加|减少|增长|下降|提高|降低|压减|削减|上调|下调)了?(\d+(?:\.\d+)?)[%％]", text):
+        if not supposed or supposed.start() > m.start():
+            continue
         out.append(Span(m.start(), m.end(), "cue", "scale:" + m.group(0), LEXICON_WEIGHT * len(m.group(0)), "lexicon"))
     return out
 
 
 def cjk(text: str) -> str:
     return "".join(CJK.findall(text))
+
+
+MEANING_FLOOR = 0.90  # cosine of the bundled e5 model: below it, no link (fitted on the visible sets)
+MEANING_MARGIN = 0.03  # and ahead of the next row by this much: a near tie is no link
+GENERIC_CHARS = frozenset("费支出经费补助补贴其他的钱")
+
+
+def link_meaning(q: Question, voc: Vocabulary, pieces: list[str], labels: tuple[list[int], object],
+                 embed: Callable[[str], list[float]]) -> list[Span]:
+    """Rows a stretch the lexical links left unexplained means, by the bundled embeddings of the
+    document's row names: the nearest row, when it is near enough, clearly nearer than the next,
+    and shares a word's character with what was said (养老 in 交养老保险的钱)."""
+    import numpy as np
+
+    entries, matrix = labels
+    if not entries:
+        return []
+    out: list[Span] = []
+    for piece in pieces:
+        at = q.text.find(piece)
+        if at < 0:
+            continue
+        sims = np.asarray(matrix) @ np.asarray(embed(piece), dtype=np.float32)
+        order = np.argsort(-sims)
+        top, second = float(sims[order[0]]), float(sims[order[1]]) if len(order) > 1 else 0.0
+        e = voc.entry(entries[int(order[0])])
+        if top < MEANING_FLOOR or top - second < MEANING_MARGIN or not (set(piece) & set(e.name)) - GENERIC_CHARS:
+            continue
+        name = Name(e.name, e.id, None, "embedding")
+        out.append(Span(at, at + len(piece), "row", piece, 0.6 * len(piece), "embedding", (name,), 1.0))
+    return out

@@ -20,7 +20,8 @@ CUE_START = re.compile(r"^(主要原因|主要用于|用于|其中|具体|原因
 ANSWERS = {"reason": re.compile(r"原因|由于|因为|主要是|主要用于"), "use": re.compile(r"用于|用在"),
            "composition": re.compile(r"包括|主要有|加挂|分别|下设|内设"),
            "function": re.compile(r"职责|负责|职能|主要任务|是.{0,12}(机构|单位)"),
-           "definition": re.compile(r"[：:]\s*(是|指)|是指|指的?是|即"), "empty": re.compile(r"没有|无|未|空表|为0|为零"),
+           "definition": re.compile(r"[：:]\s*(是|指)|是指|指的?是|即"),
+           "empty": re.compile(r"没有|无|未|空表|为0|为零"),
            "general": re.compile(r"")}
 LISTS = ("composition", "function")
 

@@ -15,6 +15,7 @@ from qa.vocabulary import Entry, Name, Vocabulary
 
 CONNECTORS = ("里面的", "里头的", "当中的", "之中的", "中的", "里的", "里面", "里头", "当中", "之中", "中", "里", "的",
               "下的", "下面的", "下属的")
+SPLIT_COST = 0.6  # a name said whole beats two shorter ones that tile it (财政拨款基本支出, not 财政拨款 + 基本支出)
 NOUN_TAGS = ("n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "j", "an")
 
 
@@ -54,18 +55,18 @@ def choose(spans: list[Span], length: int, blocked: tuple[tuple[int, int], ...])
     for i in range(1, length + 1):
         best[i] = (best[i - 1][0], None)
         for s in ends.get(i, ()):
-            value = best[s.start][0] + s.score - 0.05
+            value = best[s.start][0] + s.score - (SPLIT_COST if s.kind in ("row", "code", "foreign") else 0.05)
             if value > best[i][0] + 1e-9:
                 best[i] = (value, s)
     out: list[Span] = []
     i = length
     while i > 0:
-        s = best[i][1]
-        if s is None:
+        chosen = best[i][1]
+        if chosen is None:
             i -= 1
         else:
-            out.append(s)
-            i = s.start
+            out.append(chosen)
+            i = chosen.start
     return out[::-1]
 
 
@@ -88,6 +89,7 @@ def read(text: str, voc: Vocabulary, spans: list[Span], lexical: list[Span],
         container = before if before is not None and before.kind != "foreign" and _joined(text, before, s) else None
         phrases.append(Phrase(s, _ground(voc, s, container, kind, text), container))
     phrases = _columns_of_rows([p for p in phrases if p.candidates], text)
+    phrases = _apposed(_placed_after(phrases, text, kind, voc), text)
     cut = min((w.start for w in outside if w.kind == "exclude"), default=len(text))
     phrases = [p for p in phrases if p.span.start < cut] or phrases  # "不算会议费和培训费": left out
     covered = sorted(taken + [(w.start, w.end) for w in outside])
@@ -165,7 +167,8 @@ def _said_column(e: Entry, text: str) -> str | None:
 
 
 def _how_rank(n: Name) -> int:
-    return {"code": 0, "printed": 0, "topic": 1, "taught": 1, "table": 1, "column": 2, "people": 2}.get(n.how, 3)
+    return {"code": 0, "printed": 0, "type": 1, "topic": 1, "taught": 1, "table": 1, "column": 2, "people": 2}.get(
+        n.how, 3)
 
 
 def _columns_of_rows(phrases: list[Phrase], text: str) -> list[Phrase]:
@@ -175,7 +178,8 @@ def _columns_of_rows(phrases: list[Phrase], text: str) -> list[Phrase]:
     for p in phrases:
         prev = out[-1] if out else None
         columns = {n.column for n in p.span.names if n.how == "column" and n.column}
-        if prev is not None and columns and _asking().sub("", text[prev.span.end:p.span.start]) == "":
+        gap = text[prev.span.end:p.span.start] if prev is not None else ""
+        if prev is not None and columns and _asking().sub("", gap) == "" and not re.search(r"[和与及、跟同加]", gap):
             fitting = [(e, c, t) for e, _, t in prev.candidates for c in columns if e.column(c) is not None]
             if fitting:
                 span = prev.span
@@ -183,6 +187,33 @@ def _columns_of_rows(phrases: list[Phrase], text: str) -> list[Phrase]:
                               span.how, span.names, span.cover)
                 out[-1] = Phrase(joined, tuple(fitting), prev.container)
                 continue
+        out.append(p)
+    return out
+
+
+def _placed_after(phrases: list[Phrase], text: str, kind: str, voc: Vocabulary) -> list[Phrase]:
+    """A table's topic said last, behind 里/中 ("干警的津补贴，财政拨款基本支出里列了多少"), says where the
+    item before it is: that item, grounded in that table."""
+    if len(phrases) < 2:
+        return phrases
+    last, prev = phrases[-1], phrases[-2]
+    rest = text[last.span.end:]
+    topic = all(e.total for e, _, _ in last.candidates[:1])
+    if topic and re.match(r"(里|中|当中|之中|里面|里头)", rest) and prev.container is None:
+        again = Phrase(prev.span, _ground(voc, prev.span, last.span, kind, text), last.span)
+        return [*phrases[:-2], last, again] if again.candidates else phrases
+    return phrases
+
+
+def _apposed(phrases: list[Phrase], text: str) -> list[Phrase]:
+    """A row named again in brackets right after another ("日常机关运转的钱（机关运行经费）") is the one meant."""
+    out: list[Phrase] = []
+    for p in phrases:
+        prev = out[-1] if out else None
+        if prev is not None and re.fullmatch(r"[^（(]{0,4}[（(]", text[prev.span.end:p.span.start]) \
+                and text[p.span.end:p.span.end + 1] in ("）", ")"):
+            out[-1] = p
+            continue
         out.append(p)
     return out
 
@@ -214,7 +245,9 @@ def _narrower(text: str, rows: list[Span], covered: list[tuple[int, int]], voc: 
     after it behind 里/中 ("公务用车运行费里，燃油费"), right before it joined by 的 ("主席的工资"),
     a person's role ("政协主席…工资"), or a proper name where the item is only loosely linked
     ("东郊国宾馆安排了多少支出"). Asking words are no cover here: "里" is asked around, not named."""
-    weak = any(s.cover < 1 or all(n.how in ("people", "taught") for n in s.names) for s in rows if s.kind != "foreign")
+    linked = [s for s in rows if s.kind != "foreign"]
+    weak = any(s.cover < 1 or all(n.how in ("people", "taught") for n in s.names) for s in linked)
+    heads_only = bool(linked) and all(s.how == "head" for s in linked)  # "红十字事业支出": 支出 alone is no link
     for a, b in _free_runs(len(text), covered):
         run = text[a:b]
         after = next((s for s in rows if s.end == a and s.kind != "foreign"), None)
@@ -223,10 +256,11 @@ def _narrower(text: str, rows: list[Span], covered: list[tuple[int, int]], voc: 
         lead = re.match(r"(里面|里头|当中|之中|中|里|下)[，,]?", run)
         if after is not None and lead and nouns:
             return after.target + run[:nouns[0][1] + len(nouns[0][0])]
-        if before is not None and run.endswith("的") and nouns and nouns[-1][1] + len(nouns[-1][0]) == len(run) - 1:
+        if before is not None and run.endswith("的") and nouns and nouns[-1][1] + len(nouns[-1][0]) == len(run) - 1 \
+                and not (set(nouns[-1][0]) & set(before.target)):  # 租房子的租赁费: the modifier repeats the name
             return nouns[-1][0] + "的" + before.target
         for w, _, tag in nouns:
-            if w in words("persons") or (weak and tag in PROPER_TAGS):
+            if w in words("persons") or (weak and (tag in PROPER_TAGS or heads_only)):
                 return w
     return ""
 

@@ -29,6 +29,7 @@ class Scope:
 def is_vocabulary(words: str, corpus: str) -> bool:
     """Words that are part of a row's name in some document (`corpus`: the sounds of every row
     name, joined), not a unit's name."""
+    words = re.sub(r"[（）()“”\"、，,：:]", "", words)
     return len(words) >= 3 and sound(words) in corpus
 
 
@@ -37,11 +38,11 @@ def resolve(q: Question, docs: list[Document], current: list[str], units: Units,
     text = q.text
     # a year that begins a long row name ("2023年关闭破产困难企业…") is not the document's year
     said_years = [(y, a, b) for y, a, b in years(text) if not is_vocabulary(text[a:b + 6], corpus)]
-    loaded = {(d.unit, d.year) for d in docs}
+    loaded = {d.year for d in docs}
     # a year said after 比 that no document of the unit has is stated by the document asked
     # ("2026年预算比2025年执行数多了多少")
     said_years = [(y, a, b) for y, a, b in said_years
-                  if not (re.search(r"(比|较|比起|相比)$", text[max(0, a - 3):a]) and not any(yy == y for _, yy in loaded))]
+                  if not (re.search(r"(比|较|比起|相比)$", text[max(0, a - 3):a]) and y not in loaded)]
     year_set = {y for y, _, _ in said_years}
     hits = [h for h in units.named(text) if text[h.start:h.end] == h.unit or not _inside_vocabulary(text, h, corpus)]
     if not year_set:  # "裕民县档案馆2023年…": the year said right after the unit named
@@ -107,5 +108,6 @@ def _unknown_unit(text: str, hits: list[UnitHit], by_unit: list[Document], units
 
 def _inside_vocabulary(q: str, h: UnitHit, corpus: str) -> bool:
     """A unit's head said inside a row's name (政府办公厅（室）及相关机构事务) names no unit."""
-    return any(is_vocabulary(q[max(0, h.start - before):h.end + after], corpus)
-               for before, after in ((2, 1), (1, 2), (0, 3)))
+    windows = ((0, 1), (1, 0), (0, 2), (2, 0), (1, 1), (2, 1), (1, 2), (0, 3))
+    return any(is_vocabulary(q[h.start - before:h.end + after], corpus) for before, after in windows
+               if h.start - before >= 0 and h.end + after <= len(q))

@@ -28,6 +28,7 @@ class Shelf:
         self._facts: OrderedDict[str, list[Fact]] = OrderedDict()
         self._vocabularies: dict[str, Vocabulary] = {}
         self._retrievers: dict[str, HybridRetriever] = {}
+        self._labels: dict[str, tuple[list[int], object]] = {}
 
     def facts(self, doc_id: str) -> list[Fact]:
         with self._lock:
@@ -44,6 +45,7 @@ class Shelf:
                 gone, _ = self._facts.popitem(last=False)
                 self._vocabularies.pop(gone, None)
                 self._retrievers.pop(gone, None)
+                self._labels.pop(gone, None)
         return got
 
     def vocabulary(self, doc_id: str) -> Vocabulary:
@@ -54,6 +56,32 @@ class Shelf:
         made = build_vocabulary(self.documents[doc_id], facts, self.taught)
         with self._lock:
             return self._vocabularies.setdefault(doc_id, made)
+
+    def labels(self, doc_id: str) -> tuple[list[int], object] | None:
+        """The document's row names as vectors of the bundled model (computed once per document), or
+        None without a model."""
+        embed = getattr(self.vectors, "embed_documents", None)
+        if embed is None:
+            return None
+        with self._lock:
+            if doc_id in self._labels:
+                return self._labels[doc_id]
+        import numpy as np
+
+        voc = self.vocabulary(doc_id)
+        first: dict[str, int] = {}
+        for e in voc.entries:
+            if not e.prose and e.name not in ("合计", "总计", "小计") and 2 <= len(e.name) <= 20 \
+                    and not any(ch.isdigit() for ch in e.name):
+                first.setdefault(e.name, e.id)
+        names = list(first)
+        matrix = np.asarray(embed(names), dtype=np.float32) if names else np.zeros((0, 1), dtype=np.float32)
+        made = ([first[n] for n in names], matrix)
+        with self._lock:
+            return self._labels.setdefault(doc_id, made)
+
+    def embed(self, text: str) -> list[float]:
+        return self.vectors.embed_query(text)  # type: ignore[union-attr]
 
     def in_memory(self, doc_id: str) -> bool:
         return doc_id in self._facts

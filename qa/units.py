@@ -68,6 +68,9 @@ def _heads(unit: str) -> list[int]:
     for m in re.finditer(r"街道|中心|局|院|厅|委员会", unit):
         if m.end() < len(unit):
             ends.append(m.end())
+    for head in words("heads"):  # a head of three characters said by its first: 省委办, 商务委
+        if len(head) >= 3 and unit.endswith(head):
+            ends.append(len(unit) - len(head) + 1)
     return ends
 
 
@@ -161,7 +164,7 @@ def places(q: str) -> list[tuple[str, int, int]]:
         place = m.group(0)
         while len(place) > 1 and place[0] in WORD_ENDS:
             place = place[1:]
-        if len(place) < 2:
+        if len(place) < 2 or any(place.endswith(w) for w in words("not_places")):
             continue
         if place[:2] not in NOT_PLACE and place[0] not in "全本该各此那这" and place != "人民政府":
             out.append((place, m.start(), m.end()))

@@ -4,7 +4,7 @@ follow-up edits, tests assert on and every reply carries."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 OPS = ("lookup", "sum", "difference", "share", "change", "growth", "completion", "per_unit", "compare", "rank",
@@ -35,6 +35,9 @@ class Item:
                 "doc_id": self.doc_id, "how": self.how}
 
 
+ITEM_FIELDS = frozenset(f.name for f in fields(Item))
+
+
 @dataclass(frozen=True)
 class Interpretation:
     op: str
@@ -61,6 +64,19 @@ class Interpretation:
 
     def edit(self, **changes: Any) -> Interpretation:
         return replace(self, **changes)
+
+    def to_state(self) -> dict[str, Any]:
+        """Everything, for a conversation kept in the database; `from_state` reads it back."""
+        return asdict(self)
+
+    @staticmethod
+    def from_state(data: dict[str, Any]) -> Interpretation:
+        known = {f.name for f in fields(Interpretation)}
+        values = {k: v for k, v in data.items() if k in known}
+        for key in ("items", "options"):
+            values[key] = tuple(Item(**{k: v for k, v in i.items() if k in ITEM_FIELDS}) for i in values.get(key, ()))
+        values["docs"] = tuple(values.get("docs", ()))
+        return Interpretation(**values)
 
 
 @dataclass

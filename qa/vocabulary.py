@@ -16,7 +16,8 @@ from qa.lexicon import people
 from qa.sound import sound
 
 NOISE = re.compile(r"[\s“”\"'‘’「」《》（）()【】\[\]、，,：:；;·.．\-—_/？?！!]")
-NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．]|其中[:：]?)+")
+NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．]"
+                       r"|其中[:：]?)+")
 LEVEL = re.compile(r"[（(][类款项][）)]")  # "检察（款）行政运行（项）": the levels of a code, said
 
 TOTAL_ROWS = ("合计", "总计", "小计")
@@ -103,6 +104,13 @@ class Vocabulary:
     titles: dict[str, str] = field(default_factory=dict)  # table → its title, cleaned, without the year
     headers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # table → its columns, in printed order
     _by_sound: dict[str, list[int]] = field(default_factory=dict, repr=False)  # syllable → names
+    _rows: frozenset[str] | None = field(default=None, repr=False)
+
+    @property
+    def row_names(self) -> frozenset[str]:
+        if self._rows is None:
+            self._rows = frozenset(e.name for e in self.entries if not e.prose)
+        return self._rows
 
     def entry(self, i: int) -> Entry:
         return self.entries[i]
@@ -160,7 +168,8 @@ def build_vocabulary(doc: Document, facts: Sequence[Fact], taught: Iterable[tupl
             by_code[(table, code)] = e.id
     for i, e in enumerate(voc.entries):  # parents by code prefix, nearest last
         if e.code:
-            ups = tuple(by_code[(e.table, e.code[:k])] for k in (3, 5) if len(e.code) > k and (e.table, e.code[:k]) in by_code)
+            ups = tuple(by_code[(e.table, e.code[:k])] for k in (3, 5)
+                        if len(e.code) > k and (e.table, e.code[:k]) in by_code)
             voc.entries[i] = Entry(e.id, e.name, e.code, e.table, e.table_type, e.facts, ups, e.total, e.prose, e.order)
     for f in facts:  # a prose sentence's subject, with every measure it states
         if f.table == "正文" and clean(f.row) and len(clean(f.row)) <= 24:
@@ -192,7 +201,7 @@ def _name_entries(voc: Vocabulary, taught: Iterable[tuple[str, str]]) -> None:
                 add(topic, e.id, None, "topic")
                 by_name.setdefault(topic, []).append(e.id)
             if e.table_type.endswith("表") and len(e.table_type) > 6:  # 一般公共预算基本支出表 → …基本支出
-                add(e.table_type[:-1], e.id, None, "topic")
+                add(e.table_type[:-1], e.id, None, "type")
             for f in e.facts:  # "人员经费是多少": a column of the table's total row, said alone
                 c = clean(f.column)
                 if c not in BARE and c not in TOTAL_ROWS and not re.search(r"\d", c) and c not in ("预算数", "决算数"):
@@ -201,10 +210,10 @@ def _name_entries(voc: Vocabulary, taught: Iterable[tuple[str, str]]) -> None:
         if e.total and not e.prose and e.table in voc.titles:
             title = re.sub(rf"^{re.escape(clean(voc.doc.unit))}|^(部门|单位|本部门)", "", voc.titles[e.table])
             add(title, e.id, None, "table")
-    words = list(people()) + [(said, (printed,)) for said, printed in taught]
-    for said, printed in words:
-        how = "people" if (said, printed) not in taught else "taught"
-        for form in printed:
+    words = [(said, printed, "people") for said, printed in people()]
+    words += [(said, (printed,), "taught") for said, printed in taught]
+    for said, forms, how in words:
+        for form in forms:
             hits = by_name.get(clean(form), [])
             if not hits:  # a form that names the one row beginning with it
                 longer = [n for n in by_name if n.startswith(clean(form))]

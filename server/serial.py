@@ -1,6 +1,6 @@
 """A conversation's state as JSON, so that it can live in the database and any worker of
-any machine can continue it: the documents in scope, the last subjects, the last figures
-(qa.calc.Operand, with the fact each was read from) and the row follow-ups ask about."""
+any machine can continue it: the documents in scope and the last turns (each turn's
+interpretation and the figures it stated, qa.calc.Operand with the fact each was read from)."""
 
 from __future__ import annotations
 
@@ -12,21 +12,24 @@ from typing import Any
 from ingest.model import Fact
 from qa.calc import CalculationError, Operand
 from qa.engine import Conversation
+from qa.value import Interpretation, Turn
 
 FACT_FIELDS = tuple(f.name for f in fields(Fact))
 
 
 def dump_conversation(conv: Conversation) -> str:
-    return json.dumps({"doc_ids": conv.doc_ids, "subjects": conv.subjects, "row": conv.row,
-                       "operands": [_dump_operand(o) for o in conv.operands]}, ensure_ascii=False)
+    turns = [{"interpretation": t.interpretation.to_state(), "figures": [_dump_operand(o) for o in t.figures]}
+             for t in conv.turns]
+    return json.dumps({"doc_ids": conv.doc_ids, "turns": turns}, ensure_ascii=False)
 
 
 def load_conversation(text: str) -> Conversation:
     """The conversation `dump_conversation` wrote; an unreadable one starts afresh."""
     try:
         data = json.loads(text)
-        return Conversation(doc_ids=list(data["doc_ids"]), subjects=list(data["subjects"]),
-                            operands=[_load_operand(o) for o in data["operands"]], row=data["row"])
+        turns = [Turn(Interpretation.from_state(t["interpretation"]), [_load_operand(o) for o in t["figures"]])
+                 for t in data["turns"]]
+        return Conversation(doc_ids=list(data["doc_ids"]), turns=turns)
     except (ValueError, KeyError, TypeError, ArithmeticError, CalculationError):
         return Conversation()
 

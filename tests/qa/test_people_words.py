@@ -14,7 +14,9 @@ from pypinyin import Style, pinyin
 
 from ingest.model import Fact
 from qa import Conversation, Engine
-from qa.scope import resolve_scope
+from qa.normalise import normalise
+from qa.scope import resolve
+from qa.units import Units
 
 pytestmark = pytest.mark.slow
 
@@ -132,9 +134,10 @@ def _short_names(unit: str) -> list[str]:
 
 def test_every_unit_is_found_by_its_short_names(corpus_engine: Engine) -> None:
     docs = corpus_engine.documents
+    units = Units(docs)
     for d in docs:
         for name in _short_names(d.unit):
-            scope = resolve_scope(f"{name}{d.year}年三公经费是多少", docs, [])
+            scope = resolve(normalise(f"{name}{d.year}年三公经费是多少"), docs, [], units)
             assert {x.unit for x in scope.docs} == {d.unit}, (name, [x.title for x in scope.docs])
 
 

@@ -131,5 +131,5 @@ def test_a_conversation_saved_and_loaded_answers_follow_ups_alike(seed_engine) -
         saved = load_conversation(dump_conversation(saved))  # as another worker would see it
         assert seed_engine.answer(question, saved) == expected
         assert load_conversation(dump_conversation(saved)) == saved
-    assert saved.operands and any(o.citation is not None for o in saved.operands)
+    assert saved.turns and any(o.citation is not None for t in saved.turns for o in t.figures)
     assert load_conversation("not json") == Conversation()
