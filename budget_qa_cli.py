@@ -117,11 +117,13 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         by_type.update(r.tables_by_type)
     done = [r for r in results if not r.error and not r.unchanged]
     failed = [r for r in results if r.error]
-    out.print(f"\n共 {len(results)} 个文件：新导入 {len(done)}，未变 {sum(r.unchanged for r in results)}，"
-              f"失败 {len(failed)}；{sum(r.tables for r in done)} 张表（"
-              + "、".join(f"{k} {v}" for k, v in sorted(by_type.items())) + f"），{sum(r.facts for r in done)} 个数字，"
-              f"{sum(r.chunks for r in done)} 个文本块，{sum(r.findings for r in done)} 条勾稽结果"
-              f"（{_problem_counts_zh(problems)}），用时 {sum(r.seconds for r in results):.1f} 秒")
+    counts = (f"共 {len(results)} 个文件：新导入 {len(done)}，未变 {sum(r.unchanged for r in results)}，"
+              f"失败 {len(failed)}")
+    if done:  # what the new files held; nothing to say of files already ingested
+        counts += (f"；{sum(r.tables for r in done)} 张表（" + "、".join(f"{k} {v}" for k, v in sorted(by_type.items()))
+                   + f"），{sum(r.facts for r in done)} 个数字，{sum(r.chunks for r in done)} 个文本块，"
+                   f"{sum(r.findings for r in done)} 条勾稽结果（{_problem_counts_zh(problems)}）")
+    out.print(f"\n{counts}，用时 {sum(r.seconds for r in results):.1f} 秒")
     for r in failed:
         out.print(f"  未能读取 {r.path}：{r.error}")
     return 1 if failed else 0
