@@ -2,8 +2,10 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
-.PHONY: install run test lint bench
+.PHONY: install run test test-fast lint bench
 
 install: $(VENV)/.installed
 
@@ -15,7 +17,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 run: install
 	$(BIN)/budget-qa ingest samples
-	$(BIN)/budget-qa serve --host 127.0.0.1 --port 8000
+	$(BIN)/budget-qa serve --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .
@@ -23,6 +25,11 @@ lint: install
 
 test: lint
 	$(BIN)/pytest
+
+# While developing: lint and the unit tests, without the ones marked slow (browser, real
+# model, whole corpus, backends); `make test` (and CI) still runs everything.
+test-fast: lint
+	$(BIN)/pytest -m "not slow"
 
 # Not a test: N synthetic documents (50, 200, 1000), their ingest, server start, memory,
 # latency per kind of question and 20 clients for 60 s; a Markdown table and JSON in bench-data/.

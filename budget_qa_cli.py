@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from ingest.settings import Settings
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="budget-qa", description="预算/决算公开问答")
     parser.add_argument("--data-dir", type=Path, help="where the stores live (BUDGETQA_DATA_DIR)")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show the libraries' progress bars and warnings (hidden by default)")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("ingest", help="ingest PDFs, text extracts or folders")
     p.add_argument("paths", nargs="+", type=Path)
@@ -48,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=2, help="server workers under load")
     p.add_argument("--no-load", action="store_true", help="skip the concurrent load")
     args = parser.parse_args(argv)
+    if not args.verbose:
+        quiet_libraries()
     settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
     try:
         return COMMANDS[args.command](args, settings)
@@ -65,9 +70,23 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from collections import Counter
+def quiet_libraries() -> None:
+    """No progress bar ("Loading weights") or warning of a library on the user's terminal. Said
+    in the environment before any of them is imported, so that the parsing children and the
+    server's workers inherit it; a variable the user set is left as it is."""
+    import logging
+    import os
+    import warnings
 
+    for name, value in (("HF_HUB_DISABLE_PROGRESS_BARS", "1"), ("TRANSFORMERS_VERBOSITY", "error"),
+                        ("TQDM_DISABLE", "1"), ("PYTHONWARNINGS", "ignore")):
+        os.environ.setdefault(name, value)
+    warnings.simplefilter("ignore")
+    for name in ("transformers", "sentence_transformers", "huggingface_hub", "chromadb", "torch"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -79,8 +98,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     out = Console(highlight=False, markup=False, soft_wrap=True)
     store = open_store(settings, on_wait=lambda message: console.print(message, markup=False))
     results: list[FileResult] = []
+    problems: Counter[str] = Counter()  # whose (Finding.whose) → how many
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=console, transient=True) as bar:
+                  console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task("读取", total=None)
 
         def on_page(path: Path, done: int, total: int) -> None:
@@ -88,7 +108,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
         def on_file(r: FileResult) -> None:
             results.append(r)
-            _print_result(out, store, r)
+            problems.update(_print_result(out, store, r))
 
         # Each file is parsed in a child process under the limits (ingest.worker).
         ingest_paths(args.paths, store, on_file, on_page, isolated(settings.limits))
@@ -97,33 +117,62 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         by_type.update(r.tables_by_type)
     done = [r for r in results if not r.error and not r.unchanged]
     failed = [r for r in results if r.error]
-    out.print(f"\n共 {len(results)} 个文件：新导入 {len(done)}，未变 {sum(r.unchanged for r in results)}，"
-              f"失败 {len(failed)}；{sum(r.tables for r in done)} 张表（"
-              + "、".join(f"{k} {v}" for k, v in sorted(by_type.items())) + f"），{sum(r.facts for r in done)} 个数字，"
-              f"{sum(r.chunks for r in done)} 个文本块，{sum(r.findings for r in done)} 条勾稽结果"
-              f"（{sum(r.problems for r in done)} 条问题），用时 {sum(r.seconds for r in results):.1f} 秒")
+    counts = (f"共 {len(results)} 个文件：新导入 {len(done)}，未变 {sum(r.unchanged for r in results)}，"
+              f"失败 {len(failed)}")
+    if done:  # what the new files held; nothing to say of files already ingested
+        counts += (f"；{sum(r.tables for r in done)} 张表（" + "、".join(f"{k} {v}" for k, v in sorted(by_type.items()))
+                   + f"），{sum(r.facts for r in done)} 个数字，{sum(r.chunks for r in done)} 个文本块，"
+                   f"{sum(r.findings for r in done)} 条勾稽结果（{_problem_counts_zh(problems)}）")
+    out.print(f"\n{counts}，用时 {sum(r.seconds for r in results):.1f} 秒")
     for r in failed:
         out.print(f"  未能读取 {r.path}：{r.error}")
     return 1 if failed else 0
 
 
-def _print_result(out: Any, store: Any, r: Any) -> None:
+# How each kind of problem is introduced under a file: whose it is, and what follows from it.
+PROBLEM_HEADINGS = {
+    "document": "勾稽发现本文件自身 {n} 处前后不一（文件原文如此，不是导入出错；`budget-qa audit` 可再看）：",
+    "catalogue": "目录列出而文件中没有找到的表 {n} 张：",
+    "reader": "读取时 {n} 条未能确定的数字（多为文本提取丢失了空白单元格；这些数字未入库，不会用来作答）：",
+}
+
+
+def _print_result(out: Any, store: Any, r: Any) -> Counter[str]:
+    """The file's result, its problems grouped by whose they are; returns their counts."""
     if r.error:
         out.print(f"✗ {r.path}: {r.error}")
-    elif r.unchanged:
+        return Counter()
+    if r.unchanged:
         out.print(f"= {r.path}: already ingested ({r.doc_id})")
-    else:
-        types = ", ".join(f"{k} {v}" for k, v in r.tables_by_type.items())
-        out.print(f"✓ {r.path}: {r.title} [{r.doc_id}] {r.tables} tables ({types}), "
-                  f"{r.facts} facts, {r.chunks} chunks, {r.findings} audit findings "
-                  f"({r.problems} problems), {r.seconds:.1f}s")
-        out.print(f"    身份：{r.identity}")
-        out.print(f"    表格：{r.catalogue}")
-        if r.replaced:
-            out.print(f"    替换：{'、'.join(r.replaced)}（同一单位、年度、类型和范围的旧版本）")
-        for f in store.findings(r.doc_id):
-            if not f.ok:
-                out.print(f"    !! [{f.check}] {f.message}")
+        return Counter()
+    problems = [f for f in store.findings(r.doc_id) if not f.ok]
+    types = ", ".join(f"{k} {v}" for k, v in r.tables_by_type.items())
+    out.print(f"✓ {r.path}: {r.title} [{r.doc_id}] {r.tables} tables ({types}), "
+              f"{r.facts} facts, {r.chunks} chunks, {r.findings} audit findings "
+              f"({_problem_counts(problems) or 'no problems'}), {r.seconds:.1f}s")
+    out.print(f"    身份：{r.identity}")
+    out.print(f"    表格：{r.catalogue}")
+    if r.replaced:
+        out.print(f"    替换：{'、'.join(r.replaced)}（同一单位、年度、类型和范围的旧版本）")
+    for whose, heading in PROBLEM_HEADINGS.items():
+        mine = [f for f in problems if f.whose == whose]
+        if mine:
+            out.print("    " + heading.format(n=len(mine)))
+        for f in mine:
+            out.print(f"    !! [{f.check}] {f.message}")
+    return Counter(f.whose for f in problems)
+
+
+def _problem_counts(problems: list[Any]) -> str:
+    counts = Counter(f.whose for f in problems)
+    said = {"document": "{n} in the document itself", "catalogue": "{n} tables missing",
+            "reader": "{n} not read"}
+    return "; ".join(said[w].format(n=counts[w]) for w in said if counts[w])
+
+
+def _problem_counts_zh(counts: Counter[str]) -> str:
+    said = {"document": "文件自身前后不一 {n} 处", "catalogue": "缺表 {n} 张", "reader": "未能读出 {n} 条"}
+    return "，".join(said[w].format(n=counts[w]) for w in said if counts[w]) or "没有发现问题"
 
 
 def _engine(settings: Settings):  # type: ignore[no-untyped-def]

@@ -40,6 +40,7 @@ class Catalogue:
     found: list[str] = field(default_factory=list)
     empty: list[str] = field(default_factory=list)
     missing: list[Entry] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)  # parsed tables of a type not expected
     own: bool = False  # the document's own 目录, not the standard catalogue
 
     def summary(self) -> str:
@@ -51,6 +52,8 @@ class Catalogue:
         if self.missing:
             text += "；缺：" + "、".join(f"{e.title}" + (f"（目录第{e.page}页）" if e.page else "")
                                       for e in self.missing)
+        if self.extra:  # said, so that the count of tables parsed adds up to the count here
+            text += f"；另有 {len(self.extra)} 张{source}之外的表：" + "、".join(self.extra)
         return text
 
 
@@ -134,4 +137,6 @@ def check_catalogue(kind: str, own: list[Entry], tables: list[tuple[str, bool]])
                 cat.empty.append(e.table_type)
         else:
             cat.missing.append(e)
+    named = {e.table_type for e in expected}
+    cat.extra = [name for name, _ in tables if name not in named]
     return cat

@@ -89,3 +89,10 @@ class Finding:
     message: str
     page: int | None = None
     table: str | None = None
+
+    @property
+    def whose(self) -> str:
+        """Whose a problem is: "reader" for cells a text extract lost (ours to read better),
+        "catalogue" for a table the contents promise and no page holds, else "document": the
+        document disagrees with itself as printed (a total, a figure across tables, prose)."""
+        return {"parse": "reader", "catalogue": "catalogue"}.get(self.check, "document")

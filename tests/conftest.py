@@ -27,6 +27,15 @@ def seed_engine(seed_store: Store) -> Engine:
 
 
 CORPUS = ROOT.parent / "shared" / "corpus"
+# Fixtures that ingest the shared corpus or load the real embedding model: a test that uses
+# one is slow, whatever its file says, so `make test-fast` (-m "not slow") is unit tests only.
+SLOW_FIXTURES = frozenset({"corpus_engine", "real_store", "new_store", "embedder"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from budget_qa_cli import COMMANDS, main
 from ingest import Store, ingest_paths
-from tests.conftest import SEED
+from tests.conftest import ROOT, SEED
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
@@ -49,3 +52,31 @@ def test_ingest_prints_identity_and_tables(tmp_path: Path, capsys: pytest.Captur
     out = capsys.readouterr().out
     assert "身份：单位 和静县社会保险中心，年度 2024，单位预算" in out
     assert "表格：应有 8 张表" in out and "缺 0" in out
+
+
+def test_ingest_says_whose_each_problem_is(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seed's two prose slips are introduced as the document's own; the cells its text
+    extract lost are the reader's, and not used to answer."""
+    monkeypatch.setattr("ingest.open_store", lambda settings, **kw: Store(tmp_path))
+    assert main(["--data-dir", str(tmp_path), "ingest", str(SEED)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    own = next(i for i, x in enumerate(lines) if "本文件自身 2 处前后不一" in x and "原文如此" in x)
+    unread = next(i for i, x in enumerate(lines) if "未能确定的数字" in x and "不会用来作答" in x)
+    assert [x.split("]")[0].strip() for x in lines[own + 1:own + 3]] == ["!! [prose", "!! [prose"]
+    assert all("[parse]" in x for x in lines[unread + 1:unread + 3]) and own < unread
+    assert "（文件自身前后不一 2 处，未能读出 2 条）" in lines[-1]
+
+
+@pytest.mark.slow
+def test_a_first_run_prints_no_progress_bar_or_warning(tmp_path: Path) -> None:
+    """`ingest` and `ask` as a newcomer runs them: stderr is empty unless --verbose."""
+    cli = [sys.executable, "-m", "budget_qa_cli", "--data-dir", str(tmp_path / "data")]
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("HF_HUB_DISABLE_PROGRESS_BARS", "TRANSFORMERS_VERBOSITY", "TQDM_DISABLE", "PYTHONWARNINGS")}
+    for args in (["ingest", str(SEED)], ["ask", "三公经费是多少？"]):
+        run = subprocess.run([*cli, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+        assert run.returncode == 0 and run.stdout and run.stderr == "", run.stderr[-2000:]
+    loud = subprocess.run([*cli, "--verbose", "ask", "三公经费是多少？"], capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=300)
+    assert loud.returncode == 0 and "Loading weights" in loud.stderr

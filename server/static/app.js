@@ -45,6 +45,9 @@ async function loadDocuments() {
 
 async function chooseDocument(docId) {
   state.docId = docId;
+  // The picker's line may be cut on a phone; the full title below it wraps.
+  const chosen = state.documents.find((d) => d.doc_id === docId);
+  $("doc-title").textContent = chosen ? chosen.title : "";
   const box = $("suggest-box");
   const list = $("suggestions");
   list.replaceChildren();
@@ -92,6 +95,7 @@ async function ask(question) {
     await readEvents(res, (event, data) => {
       if (event === "delta") turn.text.textContent += data.text;
       else if (event === "reply") showReply(turn, data);
+      reveal(turn.article);
     });
   } catch (e) {
     showError(turn, "连接中断，请稍后再试。");
@@ -99,8 +103,20 @@ async function ask(question) {
     turn.article.setAttribute("aria-busy", "false");
     state.busy = false;
     $("send").disabled = false;
-    turn.article.scrollIntoView({ block: "nearest", behavior: "smooth" });
+    reveal(turn.article);
   }
+}
+
+// Scrolls the page so that `node` is seen whole between the top of the window and the input
+// bar fixed at its bottom (scrollIntoView would leave its end behind the bar); a node taller
+// than that room is shown from its start, so the question and the answer's first lines stay.
+function reveal(node) {
+  const room = $("ask").getBoundingClientRect().top - 8;
+  const box = node.getBoundingClientRect();
+  let dy = 0;
+  if (box.height > room - 8 || box.top < 0) dy = box.top - 8;
+  else if (box.bottom > room) dy = box.bottom - room;
+  if (dy) window.scrollBy(0, dy);
 }
 
 // Server-Sent Events over fetch: events are separated by a blank line.
@@ -136,6 +152,7 @@ function addTurn(question) {
   answer.appendChild(text);
   article.appendChild(answer);
   $("log").appendChild(article);
+  reveal(article);
   return { article, answer, text };
 }
 
@@ -232,15 +249,43 @@ function renderCitations(citations) {
     panel.appendChild(el("p", "quote-source", [c.title, c.table || "正文", c.page ? "第" + c.page + "页" : ""]
       .filter(Boolean).join(" · ")));
     panel.appendChild(el("blockquote", "", c.quote));
+    const cells = c.columns && c.columns.length ? renderCells(c.quote, c.columns) : null;
+    if (cells) panel.appendChild(cells);
     chip.addEventListener("click", () => {
       const open = chip.getAttribute("aria-expanded") !== "true";
       chip.setAttribute("aria-expanded", String(open));
       panel.hidden = !open;
+      if (open) reveal(panel);
     });
     box.appendChild(chip);
     box.appendChild(panel);
   }
   return box;
+}
+
+// A quoted table row is its label and then one figure per column ("合计 308.44 297.64 10.80");
+// with the table's column names the figures are shown under them. When the row has fewer
+// figures than columns (a text extract drops blank cells) they cannot be placed: the names
+// are listed, the figures are not guessed.
+const FIGURE = /^[-+]?[\d,]*\.?\d+%?$|^[-—－]$/;
+
+function renderCells(quote, columns) {
+  const tokens = quote.trim().split(/\s+/);
+  let figures = 0;
+  while (figures < tokens.length && FIGURE.test(tokens[tokens.length - 1 - figures])) figures++;
+  if (figures !== columns.length) return el("p", "quote-source", "本表各列：" + columns.join("、"));
+  const table = el("table", "quote-cells");
+  const label = tokens.slice(0, tokens.length - figures).join(" ");
+  if (label) table.appendChild(el("caption", "", label));
+  columns.forEach((name, i) => {
+    const tr = el("tr");
+    const head = el("th", "", name);
+    head.scope = "row";
+    tr.appendChild(head);
+    tr.appendChild(el("td", "", tokens[tokens.length - figures + i]));
+    table.appendChild(tr);
+  });
+  return table;
 }
 
 function chipLabel(c) {

@@ -4,6 +4,7 @@ found empty, or reported missing."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ingest import Store, ingest_paths
@@ -90,3 +91,14 @@ def test_a_title_with_a_spaced_year_in_front_starts_its_table(tmp_path: Path) ->
     types = {f.code: f.table_type for f in store.facts() if f.code}
     assert types == {"302": "机关运行经费表", "30201": "机关运行经费表",
                      "301": "一般公共预算基本支出表", "30101": "一般公共预算基本支出表"}
+
+
+def test_tables_beyond_the_expected_ones_are_named_so_the_counts_add_up(seed_store: Store) -> None:
+    [doc] = seed_store.documents()
+    tables = seed_store.tables(doc.doc_id)
+    [summary] = [f.message for f in seed_store.findings(doc.doc_id) if f.message.startswith("应有")]
+    expected, found = (int(x) for x in re.findall(r"应有 (\d+) 张表.*找到 (\d+)", summary)[0])
+    extra = re.search(r"另有 (\d+) 张标准目录之外的表：(.+)$", summary)
+    assert extra, summary
+    assert found == expected and found + int(extra.group(1)) == len(tables), (summary, len(tables))
+    assert "结转结余表" in extra.group(2).split("、")

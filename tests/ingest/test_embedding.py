@@ -101,6 +101,8 @@ def test_unknown_model_fails_fast_offline(
         attempts.append(address)
         raise OSError("network access attempted")
 
+    import sentence_transformers  # noqa: F401  (importing torch is not what is timed)
+
     monkeypatch.setattr(socket.socket, "connect", refuse)
     start = time.perf_counter()
     with pytest.raises(EmbeddingModelError, match="local"):

@@ -215,3 +215,101 @@ def test_a_ranking_over_units_shows_its_top_and_a_table_of_all(browser, many_url
     expect(listing.locator("a.csv")).to_have_attribute("download", "ranking.csv")
     assert not errors, errors
     page.close()
+
+
+FIVE = ("三公经费是多少？", "公务接待费呢？", SHARE, "社会保障和就业支出是多少？", "卫生健康支出是多少？")
+SCREENS = {"desktop": {"viewport": {"width": 1280, "height": 800}},
+           "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}}
+# Where the newest answer is, against the input bar fixed at the bottom of the window.
+WHERE = """() => {
+  const turns = document.querySelectorAll('.turn');
+  const a = turns[turns.length - 1].querySelector('.answer').getBoundingClientRect();
+  return {top: a.top, bottom: a.bottom, bar: document.getElementById('ask').getBoundingClientRect().top};
+}"""
+
+
+@pytest.mark.parametrize("screen", sorted(SCREENS))
+def test_the_newest_answer_is_in_view_after_each_question(
+        browser, base_url: str, tmp_path: Path, screen: str) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    page = browser.new_page(locale="zh-CN", **SCREENS[screen])
+    page.goto(base_url + "/")
+    expect(page.locator("#doc")).not_to_have_value("")
+    for i, question in enumerate(FIVE):
+        page.get_by_label("您的问题").fill(question)
+        page.get_by_label("您的问题").press("Enter")
+        turn = page.locator(".turn").nth(i)
+        expect(turn).to_have_attribute("aria-busy", "false", timeout=15_000)
+        expect(turn.locator(".answer-text")).not_to_be_empty()
+        at = page.evaluate(WHERE)
+        room = at["bar"]
+        assert 0 <= at["top"] < room, (question, at)  # its start is seen, above the bar
+        if at["bottom"] - at["top"] < room - 16:  # and all of it, when it fits
+            assert at["bottom"] <= room, (question, at)
+    assert page.evaluate("window.scrollY") > 0  # five answers do not fit: the page did scroll
+    shot = _screenshot_path(tmp_path)
+    shot = shot.with_name(f"{shot.stem}-{screen}{shot.suffix}")
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    page.close()
+
+
+def test_a_phone_shows_the_picker_and_the_hint_uncut(browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    page = browser.new_page(locale="zh-CN", **SCREENS["phone"])
+    page.goto(base_url + "/")
+    expect(page.locator("#doc")).not_to_have_value("")
+    expect(page.locator("#doc-title")).to_contain_text("和静县社会保险中心2024年单位预算公开")
+    # The text shown in a control, drawn in the control's font, against the room inside it.
+    fits = """([id, text]) => {
+      const box = document.getElementById(id), style = getComputedStyle(box);
+      const ctx = document.createElement('canvas').getContext('2d');
+      ctx.font = style.fontSize + ' ' + style.fontFamily;
+      const room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      return [ctx.measureText(text).width, room - (box.tagName === 'SELECT' ? 24 : 0)];
+    }"""
+    chosen = page.evaluate("document.getElementById('doc').selectedOptions[0].textContent")
+    for control, text in (("doc", chosen), ("q", page.get_attribute("#q", "placeholder") or "")):
+        width, room = page.evaluate(fits, [control, text])
+        assert text and width <= room, (control, text, width, room)
+    expect(page.locator("#keys")).to_be_hidden()  # no Shift+回车 on a phone
+    page.close()
+
+
+def test_a_quoted_row_shows_its_figures_under_their_column_names(
+        browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    """A citation that carries its table's `columns`: the quote's figures are shown under
+    them; a row with fewer figures than columns (blanks lost) lists the names only."""
+    import json
+
+    from playwright.sync_api import expect
+
+    cited = [{"doc_id": "d", "title": "某单位2024年单位预算公开", "page": 7, "table": "表6 一般公共预算基本支出情况表",
+              "quote": "合计 308.44 297.64 10.80", "columns": ["合计", "人员经费", "公用经费"]},
+             {"doc_id": "d", "title": "某单位2024年单位预算公开", "page": 8, "table": "表7 一般公共预算项目支出情况表",
+              "quote": "社会保障和就业支出 81.89 5.00", "columns": ["项目支出合计", "工资福利支出", "商品和服务支出"]}]
+    reply = {"question": "q", "answer": "人员经费为297.64万元。", "status": "answered", "citations": cited,
+             "calculation": None, "candidates": [], "table": None, "chart": None, "conversation_id": "c"}
+    body = f"event: reply\ndata: {json.dumps(reply, ensure_ascii=False)}\n\n"
+    page = browser.new_page(locale="zh-CN")
+    page.route("**/api/chat/stream", lambda route: route.fulfill(
+        status=200, headers={"Content-Type": "text/event-stream; charset=utf-8"}, body=body))
+    page.goto(base_url + "/")
+    page.get_by_label("您的问题").fill("人员经费是多少？")
+    page.get_by_label("您的问题").press("Enter")
+    turn = page.locator(".turn").nth(0)
+    expect(turn).to_have_attribute("aria-busy", "false", timeout=15_000)
+    chips = turn.locator("button.chip")
+    chips.nth(0).click()
+    cells = turn.locator(".quote").nth(0).locator("table.quote-cells tr")
+    expect(cells).to_have_count(3)
+    assert [cells.nth(i).inner_text().split() for i in range(3)] == [
+        ["合计", "308.44"], ["人员经费", "297.64"], ["公用经费", "10.80"]]
+    expect(turn.locator(".quote").nth(0).locator("caption")).to_have_text("合计")
+    chips.nth(1).click()
+    second = turn.locator(".quote").nth(1)
+    expect(second.locator("table")).to_have_count(0)
+    expect(second).to_contain_text("本表各列：项目支出合计、工资福利支出、商品和服务支出")
+    page.close()
