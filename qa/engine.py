@@ -142,9 +142,7 @@ class Engine:
             if len({d.unit for d in docs}) == 1 and len(docs) <= SAME_UNIT_LISTED:
                 return self._side_by_side(q, scope, conv)
             return self._which_document(q, docs)
-        readings, vocabularies = self._read(q, scope)
-        ctx = Context(q, scope, readings, vocabularies, conv.turns[-1] if conv.turns else None, tuple(conv.turns))
-        interp = self._choose(q, interpret(ctx), ctx)
+        interp = self._interpret(q, scope, conv)
         result = run(interp, self.library)
         near = self._nearest(interp) if result.kind == "problem" else ()
         reply = compose(q.asked, result, self.by_id, self._headers(result), near)
@@ -153,6 +151,26 @@ class Engine:
                 reply.calculation is not None or any(c.table for c in reply.citations)):
             reply = self.polisher.polish(reply, self._known(reply))  # figures only; prose stays verbatim
         return reply
+
+    def interpretation(self, question: str, conv: Conversation | None = None) -> Interpretation:
+        """How the engine reads a question, without answering it (the value tests and logs look at):
+        the documents' problem when none fits, the latest of a unit's documents when no year is said."""
+        conv = conv if conv is not None else Conversation()
+        q = normalise(question.strip())
+        scope = resolve(q, self.documents, conv.doc_ids, self.units, self.corpus_text)
+        if not scope.docs:
+            return Interpretation("lookup", (), (), problem="no_document", detail=scope.problem)
+        if len(scope.docs) > 1 and not scope.several and not asks_across(q.text):
+            if len({d.unit for d in scope.docs}) > 1:
+                return Interpretation("lookup", (), tuple(d.doc_id for d in scope.docs), problem="which_document")
+            latest = max(scope.docs, key=lambda d: (d.year or 0, d.kind == "预算"))
+            scope = replace(scope, docs=(latest,))
+        return self._interpret(q, scope, conv)
+
+    def _interpret(self, q: Question, scope: Scope, conv: Conversation) -> Interpretation:
+        readings, vocabularies = self._read(q, scope)
+        ctx = Context(q, scope, readings, vocabularies, conv.turns[-1] if conv.turns else None, tuple(conv.turns))
+        return self._choose(q, interpret(ctx), ctx)
 
     def _read(self, q: Question, scope: Scope) -> tuple[dict[str, Reading], dict[str, Vocabulary]]:
         """Each document's reading of the question (over many documents, a few of them)."""
@@ -164,7 +182,7 @@ class Engine:
         readings = {}
         for d in docs:
             voc = vocabularies[d.doc_id]
-            rows = link_rows(q, voc, self.corpus)
+            rows = link_rows(q, voc, self.corpus, self.corpus_text)
             r = read(q.text, voc, rows, lexical, scope.said, d.kind)
             pieces = [p for p in r.leftover.split() if len(p) >= 2] if len(docs) == 1 and not r.foreign else []
             labels = self.shelf.labels(d.doc_id) if pieces else None
@@ -181,10 +199,7 @@ class Engine:
         docs = sorted(scope.docs, key=lambda d: (d.year or 0, d.kind == "预算"), reverse=True)
         done: list[tuple[Document, Reply, Result]] = []
         for d in docs:
-            sub = replace(scope, docs=(d,))
-            readings, vocabularies = self._read(q, sub)
-            ctx = Context(q, sub, readings, vocabularies, conv.turns[-1] if conv.turns else None, tuple(conv.turns))
-            result = run(interpret(ctx), self.library)
+            result = run(self._interpret(q, replace(scope, docs=(d,)), conv), self.library)
             done.append((d, compose(q.asked, result, self.by_id, self._headers(result), ()), result))
         answered = [x for x in done if x[1].status == "answered"]
         if not answered:

@@ -138,18 +138,8 @@ def regrounded(item: Item, doc_id: str, lib: Library) -> Item | None:
 def total(interp: Interpretation, lib: Library) -> Result:
     if len(interp.items) < 2:
         return lookup(interp, lib)
-    entries = [entry_of(i, lib) for i in interp.items]
-    for a in entries:
-        for b in entries:
-            if a is not b and _contains(a, b):
-                return Result("problem", interp, problem="part_and_whole", detail=f"{a.name}已包含{b.name}")
     ops = [operand(fact_of(i, lib), _who(i, interp, lib)) for i in interp.items]
     return _computed(interp, calc.total(ops, _common_unit(ops)))
-
-
-def _contains(a: Entry, b: Entry) -> bool:
-    return a.doc_id == b.doc_id and (bool(a.code and b.code and b.code.startswith(a.code) and a.code != b.code)
-                                     or (a.total and a.table == b.table and not b.total))
 
 
 def _who(item: Item, interp: Interpretation, lib: Library) -> str:
@@ -215,10 +205,9 @@ def share(interp: Interpretation, lib: Library) -> Result:
         c = calc.share(Operand("、".join(o.label for o in parts) + "合计", summed.result, summed.unit), base)
         expression = c.expression.replace(c.expression.split(" / ")[0], f"({summed.expression})", 1)
         return _computed(interp, Calculation(expression, c.result, c.unit, (*parts, base)))
-    part = items[0]
-    whole = items[1] if len(items) > 1 else _whole_of(part, lib)
-    if whole is None:
-        return Result("problem", interp, problem="no_whole", detail=part.row)
+    if len(items) < 2:
+        return Result("problem", interp, problem="no_whole", detail=items[0].named)
+    part, whole = items[0], items[1]
     pf, wf = fact_of(part, lib), fact_of(whole, lib)
     if pf is wf:
         return Result("problem", interp, problem="same_figure", detail=part.row)
@@ -228,21 +217,6 @@ def share(interp: Interpretation, lib: Library) -> Result:
                       lead="文件原文：")
     c = calc.share(operand(pf, _who(part, interp, lib)), operand(wf, _who(whole, interp, lib)))
     return _computed(interp.edit(items=(part, whole)), c)
-
-
-def _whole_of(item: Item, lib: Library) -> Item | None:
-    """A share's whole when unsaid: the row above by code, the row's own total column (人员经费 of
-    基本支出), or its table's total."""
-    voc = lib.vocabulary(item.doc_id)
-    e = voc.entry(item.entry)
-    main = e.main(lib.documents[item.doc_id].kind)
-    if main.column != item.column and e.total:
-        return Item(e.name, item.doc_id, e.id, e.name, e.code, e.table, main.column)
-    up = voc.entry(e.parents[-1]) if e.parents else voc.total_of(e.table)
-    if up is None or up.id == e.id:
-        return None
-    column = up.main(lib.documents[item.doc_id].kind).column
-    return Item(up.name, item.doc_id, up.id, up.name, up.code, up.table, column)
 
 
 def _stated_share(part: Item, whole: Fact, lib: Library) -> Fact | None:

@@ -8,7 +8,7 @@ not disclosed — each says so, and neither is guessed."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qa.normalise import Question
 from qa.read import Phrase, Reading, items_said
@@ -79,6 +79,9 @@ def interpret(ctx: Context) -> Interpretation:
         counted = _counted(r, voc, words["count"].target)
         if counted is not None:
             return Interpretation("count", (counted,), (doc_id,), unit, 1.0, said=text)
+        if r.leftover.strip():  # "检察院有几辆车" where no count of cars is stated
+            return Interpretation("count", (), (doc_id,), unit, said=text, problem="not_disclosed",
+                                  detail=r.leftover.replace(" ", "") + "的数量")
     if not phrases and "rank" in r.cues:  # "钱主要花在哪里": the largest parts of its spending
         return Interpretation("rank", (), (doc_id,), unit, 1.0, direction=_direction(text, r), top=_top(r), said=text)
     if not phrases and ctx.last is not None:
@@ -122,8 +125,21 @@ def interpret(ctx: Context) -> Interpretation:
         interp = interp.edit(measure="决算")  # "用2023年预算数和2022年预算执行数算": against the execution
     if op == "count":
         counts = [i for i in items if not _money_item(i, voc)]
+        counter = words["count"].target if "count" in words else "项"
+        if not counts and counter != "项":  # "有多少辆公务用车": the count the prose states for what the items name
+            named = replace(r, leftover=" ".join(p.span.target for p in phrases) + " " + r.leftover)
+            counted = _counted(named, voc, counter)
+            counts = [counted] if counted is not None else []
         interp = interp.edit(items=tuple(counts or items))
     interp = _fill(interp, ctx, r, voc)
+    if interp.op == "share" and len(interp.items) == 1:
+        whole = _whole_of(interp.items[0], voc)
+        interp = interp.edit(items=(interp.items[0], whole)) if whole is not None else interp.edit(
+            problem="no_whole", detail=interp.items[0].named)
+    if interp.op in ("sum", "difference", "compare", "share"):
+        interp = interp.edit(items=_aligned(interp.items, voc))
+    if interp.op == "sum" and _part_of_other(interp.items, voc):
+        interp = interp.edit(problem="part_and_whole", detail=_part_of_other(interp.items, voc))
     return _ambiguity(interp, phrases, doc_id)
 
 
@@ -142,6 +158,7 @@ def _first_document(ctx: Context):  # type: ignore[no-untyped-def]
     return said[0] if said else max(docs, key=lambda d: d.year or 0)
 
 
+STAFF_FIRST = ("在职", "实有", "编制")
 MONEY_ASKED = re.compile(r"钱|花|万元|亿元|多少元|经费|资金|费用|开销|开支|拨款")
 
 
@@ -169,6 +186,61 @@ def _whole_budget(voc: Vocabulary, measure: str | None) -> Item | None:
             f = e.main(voc.doc.kind)
             return Item("支出合计", voc.doc.doc_id, e.id, e.name, e.code, e.table, f.column, 1.0, "implied", "支出合计")
     return None
+
+
+def _whole_of(item: Item, voc: Vocabulary) -> Item | None:
+    """A share's whole when unsaid: the row's own total column (人员经费 of 基本支出), the row above
+    by code, or its table's total."""
+    if item.doc_id != voc.doc.doc_id:
+        return None
+    e = voc.entry(item.entry)
+    main = e.main(voc.doc.kind)
+    if main.column != item.column and e.total:
+        return Item(e.name, item.doc_id, e.id, e.name, e.code, e.table, main.column, 1.0, "implied",
+                    _topic(voc, e) or e.name)
+    up = voc.entry(e.parents[-1]) if e.parents else voc.total_of(e.table)
+    if up is None or up.id == e.id:
+        return None
+    return Item(up.name, item.doc_id, up.id, up.name, up.code, up.table, up.main(voc.doc.kind).column, 1.0,
+                "implied", _topic(voc, up) or up.name)
+
+
+def _topic(voc: Vocabulary, e: Entry) -> str:
+    return next((n.text for n in voc.names if n.entry == e.id and n.how in ("topic", "type")), "")
+
+
+def _aligned(items: tuple[Item, ...], voc: Vocabulary) -> tuple[Item, ...]:
+    """The items of one calculation read from one table where they can be: an item printed in another
+    item's table too is read there (公务员医疗补助 and 卫生健康支出 both from the 支出 table)."""
+    if len(items) < 2:
+        return items
+    out = list(items)
+    for k, item in enumerate(items):
+        others = [i.table for j, i in enumerate(items) if j != k and i.doc_id == item.doc_id]
+        if item.doc_id != voc.doc.doc_id or not others or item.table in others:
+            continue
+        name = clean(item.named)
+        for n in voc.names:
+            e = voc.entry(n.entry)
+            if n.text == name and e.table in others and not e.prose:
+                column = n.column or (item.column if e.column(item.column) else e.main(voc.doc.kind).column)
+                out[k] = Item(item.said, item.doc_id, e.id, e.name, e.code, e.table, column, item.score, item.how,
+                              item.name)
+                break
+    return tuple(out)
+
+
+def _part_of_other(items: tuple[Item, ...], voc: Vocabulary) -> str:
+    """"A已包含B" when one item of a sum is a part of another (三公经费 and its 公务接待费)."""
+    for a in items:
+        for b in items:
+            if a is b or a.doc_id != b.doc_id or a.doc_id != voc.doc.doc_id:
+                continue
+            ea, eb = voc.entry(a.entry), voc.entry(b.entry)
+            below = bool(ea.code and eb.code and eb.code.startswith(ea.code) and ea.code != eb.code)
+            if below or (ea.total and ea.table == eb.table and not eb.total):
+                return f"{a.named}已包含{b.named}"
+    return ""
 
 
 def _counter(text: str) -> str:
@@ -240,13 +312,18 @@ def _counted(r: Reading, voc: Vocabulary, counter: str) -> Item | None:
     """"一共有多少辆车": the count the prose states in that counter, for the thing the question
     names (the largest: 车辆 127辆 over its part 一般公务用车)."""
     units = {"人": ("人", "名"), "名": ("人", "名")}.get(counter, (counter,))
-    counts = [e for e in voc.entries if e.prose and e.facts[0].unit not in ("元", "万元", "亿元", "%")]
+    counts = [e for e in voc.entries if e.prose and e.facts[0].column == "数量"]
     noun = r.leftover.replace(" ", "")
-    named = [e for e in counts if noun and any(ch in e.name for ch in noun)]  # 几台车: the cars, in 辆
-    named = named or [e for e in counts if e.facts[0].unit in units and not noun]
+    shared = {e.id: sum(ch in e.name for ch in set(noun)) for e in counts}
+    named = [e for e in counts if noun and shared[e.id]]  # 几台车: the cars, in 辆
+    if not named and not noun:
+        named = [e for e in counts if e.facts[0].unit in units]
+        if units[0] == "人":  # the staff a per-person figure divides by: those in post first
+            named = next(([e for e in named if w in e.name] for w in STAFF_FIRST if any(w in e.name for e in named)),
+                         named)
     if not named:
         return None
-    e = max(named, key=lambda x: x.facts[0].value)
+    e = max(named, key=lambda x: (shared[x.id], x.facts[0].value))
     return Item(noun or e.name, voc.doc.doc_id, e.id, e.name, e.code, e.table, e.facts[0].column, 0.5, "count")
 
 
@@ -463,7 +540,11 @@ def _ambiguity(interp: Interpretation, phrases: list[Phrase], doc_id: str) -> In
     if len(options) <= 1:
         return interp
     top = options[0]
-    if all(_above(top[0], e) for e, _ in options[1:]):
+    codes = {e.code for e, _, _ in p.candidates if e.name == top[0].name and e.code}
+    if p.span.how == "head" and codes and min(len(c) for c in codes) == 3:
+        return interp  # 住房 said alone: the 类 住房保障支出, not a row of another classification
+    if all(_above(top[0], e) or any(e.code and e.code.startswith(c) and e.code != c for c in codes)
+           for e, _ in options[1:]):
         return interp
     if p.span.cover == 1 and all(e.name == top[0].name for e, _ in options):
         return interp  # the same row printed in several tables: the broadest, the others mentioned
@@ -531,9 +612,12 @@ def _follow_up(ctx: Context, r: Reading, unit: str | None, measure: str | None) 
             op = "compare"
     if op in ("sum", "difference") and not moved:
         items = _last_items(ctx, 2)
+        problem = None if len(items) >= 2 else "two_needed"
+        own = ctx.vocabularies.get(items[0].doc_id) if items else None
+        detail = _part_of_other(items, own) if op == "sum" and own is not None else ""
         return Interpretation(op, items, tuple(dict.fromkeys(i.doc_id for i in items)), unit, 1.0,
-                              direction=last.direction, said=text,
-                              problem=None if len(items) >= 2 else "two_needed", detail=text)
+                              direction=last.direction, said=text, problem="part_and_whole" if detail else problem,
+                              detail=detail or text)
     if op is not None:
         return base.edit(op=op, unit=unit or last.unit, measure=measure, problem=None, options=())
     if moved or unit is not None or measure is not None:

@@ -107,7 +107,7 @@ def _names(m: int, n: int, cover: float, purity: float, head: bool) -> bool:
     """Whether an alignment says the name: whole; as an abbreviation; or by its head."""
     if purity < 0.6:
         return False
-    if m == n:
+    if m == n or (head and cover == 1):  # whole, or its stem (培训 for 培训费)
         return True
     if n <= 3:
         return False  # a short name is said whole
@@ -143,7 +143,7 @@ def boundaries(text: str) -> frozenset[int]:
     return frozenset(out)
 
 
-def link_rows(q: Question, voc: Vocabulary, corpus: frozenset[str] = frozenset()) -> list[Span]:
+def link_rows(q: Question, voc: Vocabulary, corpus: frozenset[str] = frozenset(), corpus_text: str = "") -> list[Span]:
     """The stretches of the question that name one of the document's rows, columns or topics, its
     codes, or a row of another document that this one does not have (`corpus`: every document's
     row names, by sound)."""
@@ -170,11 +170,15 @@ def link_rows(q: Question, voc: Vocabulary, corpus: frozenset[str] = frozenset()
                 "pinyin" if a.cover == 1 else "head" if a.head else "abbreviation")
             if a.head and q.text[a.start:a.end] in BARE:
                 continue  # "支出", "预算" said alone name no row
-            weight = PROSE_WEIGHT if voc.entries[name.entry].prose else ALIAS_WEIGHTS.get(name.how, 1.0)
+            weight = ALIAS_WEIGHTS.get(name.how, 1.0) * (PROSE_WEIGHT if voc.entries[name.entry].prose else 1.0)
             score = (a.score + 0.01 * exact) * weight
             if name.how in ("people", "taught") and a.cover < 1:
                 continue  # a people's word names a row only when said whole
             _add(spans, Span(a.start, a.end, "row", q.text[a.start:a.end], score, how, (name,), a.cover))
+    for m in re.finditer(r"(收入|支出)(?=一共|总共|合计|总计|共计|总额|总共)", q.text):  # "收入一共有多少": the total
+        totals = [n for n in voc.names if n.text in (m.group(1) + "合计", m.group(1) + "总计")]
+        if totals:
+            _add(spans, Span(m.start(), m.end(), "row", m.group(1), 2.02, "topic", tuple(totals)))
     for m in CODE.finditer(q.text):
         coded = [n for n in _code_names(voc, m.group(1))]
         if coded:
@@ -185,9 +189,15 @@ def link_rows(q: Question, voc: Vocabulary, corpus: frozenset[str] = frozenset()
     for start in range(len(said)):
         for end in range(start + 4, min(len(said), start + 20) + 1):
             piece = said[start:end]
-            if piece in corpus and piece not in mine:  # another document's row, said whole
-                first, last = at[start], at[end - 1] + 1
+            if piece in mine:
+                continue
+            first, last = at[start], at[end - 1] + 1
+            if piece in corpus:  # another document's row, said whole
                 _add(spans, Span(first, last, "foreign", q.text[first:last], float(end - start) + 0.05, "corpus"))
+            elif end - start >= 5 and piece in corpus_text and not any(
+                    s.cover == 1 and s.kind == "row" and first <= s.start and s.end <= last for s in spans.values()):
+                # or a good part of one (检察监督支出), where none of this document's names is said
+                _add(spans, Span(first, last, "foreign", q.text[first:last], 0.9 * (end - start), "corpus"))
     return list(spans.values())
 
 
@@ -197,9 +207,16 @@ def _placed(a: Alignment, at: list[int]) -> Alignment:
 
 
 def _code_names(voc: Vocabulary, code: str) -> list[Name]:
-    out = [Name(voc.entries[n.entry].name, n.entry, n.column, "code") for n in voc.names
-           if n.how == "printed" and voc.entries[n.entry].code == code]
-    return out or [Name(e.name, e.id, None, "code") for e in voc.entries if e.code == code]
+    """The rows a code names: under the name most of its tables print (a project listed under the
+    code is a part of it, not it)."""
+    rows = [e for e in voc.entries if e.code == code and not e.prose]
+    if not rows:
+        return []
+    counts: dict[str, int] = {}
+    for e in rows:
+        counts[e.name] = counts.get(e.name, 0) + 1
+    name = max(counts, key=lambda n: (counts[n], -len(n)))
+    return [Name(e.name, e.id, None, "code") for e in rows if e.name == name]
 
 
 def _add(spans: dict[tuple[int, int], Span], s: Span) -> None:

@@ -73,7 +73,7 @@ def choose(spans: list[Span], length: int, blocked: tuple[tuple[int, int], ...])
 def read(text: str, voc: Vocabulary, spans: list[Span], lexical: list[Span],
          blocked: tuple[tuple[int, int], ...], kind: str) -> Reading:
     """`spans`: the document's row spans; `lexical`: the lexicon's; `kind`: 预算 or 决算."""
-    chosen = choose(spans + lexical, len(text), blocked)
+    chosen = choose(spans + [w for w in lexical if w.kind != "word"], len(text), blocked)
     rows = [s for s in chosen if s.kind in ("row", "code", "foreign")]
     rows = _merge_codes(rows)
     taken = [(s.start, s.end) for s in rows] + list(blocked)
@@ -252,7 +252,11 @@ def _narrower(text: str, rows: list[Span], covered: list[tuple[int, int]], voc: 
         run = text[a:b]
         after = next((s for s in rows if s.end == a and s.kind != "foreign"), None)
         before = next((s for s in rows if s.start == b and s.kind != "foreign"), None)
-        nouns = [(w, at, tag) for w, at, tag in _tagged(run) if _unexplained(w, tag, voc)]
+        tagged = _tagged(run)
+        person = next((w for w, _, _ in tagged if any(p in w for p in words("persons"))), "")
+        if person and rows:  # "中心主任的工资": one person's, not the unit's
+            return person
+        nouns = [(w, at, tag) for w, at, tag in tagged if _unexplained(w, tag, voc)]
         lead = re.match(r"(里面|里头|当中|之中|中|里|下)[，,]?", run)
         if after is not None and lead and nouns:
             return after.target + run[:nouns[0][1] + len(nouns[0][0])]
@@ -260,7 +264,7 @@ def _narrower(text: str, rows: list[Span], covered: list[tuple[int, int]], voc: 
                 and not (set(nouns[-1][0]) & set(before.target)):  # 租房子的租赁费: the modifier repeats the name
             return nouns[-1][0] + "的" + before.target
         for w, _, tag in nouns:
-            if w in words("persons") or (weak and (tag in PROPER_TAGS or heads_only)):
+            if weak and (tag in PROPER_TAGS or heads_only):
                 return w
     return ""
 

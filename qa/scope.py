@@ -56,6 +56,9 @@ def resolve(q: Question, docs: list[Document], current: list[str], units: Units,
     if by_unit:
         candidates, named = by_unit, True
         several = len({d.unit for d in by_unit}) > 1 and len({h.start for h in hits}) > 1
+        asked = [d for d in by_unit if d.doc_id in current]
+        if asked and not year_set and not several:  # "检察院有几辆车" in a conversation about its 2018 budget
+            candidates = asked
     ordered = tuple(y for y, _, _ in said_years)
     own = {h.unit: year_beside(text, h) for h in hits} if several else {}
     if any(own.values()):  # "A2024年与B2026年…": each unit its own year

@@ -203,7 +203,7 @@ def _name_entries(voc: Vocabulary, taught: Iterable[tuple[str, str]]) -> None:
             if e.table_type.endswith("表") and len(e.table_type) > 6:  # 一般公共预算基本支出表 → …基本支出
                 add(e.table_type[:-1], e.id, None, "type")
             for f in e.facts:  # "人员经费是多少": a column of the table's total row, said alone
-                c = clean(f.column)
+                c = re.sub(r"(?<=..)(合计|小计|总计)$", "", clean(f.column))  # 项目支出合计 is 项目支出
                 if c not in BARE and c not in TOTAL_ROWS and not re.search(r"\d", c) and c not in ("预算数", "决算数"):
                     add(c, e.id, f.column, "column")
     for e in voc.entries:  # a table said by its title names its total ("收入支出决算总表里…")
