@@ -188,7 +188,8 @@ def compare(interp: Interpretation, lib: Library) -> Result:
     big, small = result.calculation.operands  # the difference is taken big − small
     more = interp.direction != "less"
     c = result.calculation
-    lead = (f"{big.label}（{calc.format_amount(big.value, big.unit)}）比{small.label}"
+    said = f"「{interp.said}」：" if len(set(interp.docs)) > 1 and interp.said else ""
+    lead = said + (f"{big.label}（{calc.format_amount(big.value, big.unit)}）比{small.label}"
             f"（{calc.format_amount(small.value, small.unit)}）多{calc.format_amount(c.result, c.unit)}，"
             f"{(big if more else small).label}{'更多' if more else '更少'}。")
     return Result(result.kind, interp, result.facts, c, lead=lead)

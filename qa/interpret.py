@@ -18,8 +18,8 @@ from qa.vocabulary import Entry, Vocabulary, clean
 
 NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 QUANTITY = re.compile(r"多少|几|百分|比例|比重|占比|金额|数额|[%％]|率|幅")
-ACROSS = ("哪个单位", "哪家单位", "哪个部门", "哪家", "各单位", "各部门", "所有单位", "这些单位", "几个单位",
-          "哪些单位", "哪些部门", "这几家", "几家单位", "哪个区", "各个单位")
+ACROSS = ("哪个单位", "哪家单位", "哪个部门", "哪家", "各单位", "各部门", "所有单位", "这些单位", "个单位",
+          "哪些单位", "哪些部门", "这几家", "家单位", "个部门", "哪个区", "各个单位")
 
 
 @dataclass(frozen=True)
@@ -674,7 +674,9 @@ def _across_documents(ctx: Context) -> Interpretation:
         said = ctx.last.interpretation.items[0].said
     if "rank" in cues or "top" in cues or asks_across(text) and "compare" not in cues and len(docs) > 2:
         op = "rank"
-    elif "difference" in cues or "change" in cues or re.search(r"比.{0,12}[多少高低]", text):
+    elif re.search(r"哪个|哪家|谁|哪一个|更[多少高低大小]", text):
+        op = "compare" if len(docs) == 2 else "rank"
+    elif "difference" in cues or "change" in cues:
         op = "difference" if len(docs) == 2 else "rank"
     elif "sum" in cues:
         op = "sum"

@@ -192,6 +192,8 @@ def link_rows(q: Question, voc: Vocabulary, corpus: frozenset[str] = frozenset()
             if piece in mine:
                 continue
             first, last = at[start], at[end - 1] + 1
+            if _own_name_and_word(q.text[first:last], mine):
+                continue  # "政府性基金预算多少" in a document whose row is 政府性基金: the row and 预算 asked
             if piece in corpus:  # another document's row, said whole
                 _add(spans, Span(first, last, "foreign", q.text[first:last], float(end - start) + 0.05, "corpus"))
             elif end - start >= 5 and piece in corpus_text and not any(
@@ -204,6 +206,20 @@ def link_rows(q: Question, voc: Vocabulary, corpus: frozenset[str] = frozenset()
 def _placed(a: Alignment, at: list[int]) -> Alignment:
     """An alignment over the bare text, placed in the question."""
     return Alignment(at[a.start], at[a.end - 1] + 1, a.matched, a.exact, a.cover, a.score, a.head)
+
+
+def _own_name_and_word(piece: str, mine: str) -> bool:
+    """A piece that is one of this document's names followed by a measure or asking word."""
+    for cut in range(len(piece) - 1, 1, -1):
+        head, rest = piece[:cut], piece[cut:]
+        if f"|{sound(head)}|" in f"|{mine}|" and rest in _tail_words():
+            return True
+    return False
+
+
+@lru_cache(maxsize=1)
+def _tail_words() -> frozenset[str]:
+    return frozenset([*words("asking"), *(w for w, _ in table("measures"))])
 
 
 def _code_names(voc: Vocabulary, code: str) -> list[Name]:
