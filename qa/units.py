@@ -17,8 +17,8 @@ from ingest.model import Document
 from qa.lexicon import table, words
 from qa.sound import sound
 
-ORG = re.compile(r"([\u4e00-\u9fff]{2,20}?(?:局|中心|院|厅|委员会|办公室|办事处|街道|政府|学校|医院|馆|站|工作部|宣传部|组织部)"
-                 r"(?:办事处|办公室|局|中心)*)")
+ORG = re.compile(r"([\u4e00-\u9fff]{2,20}?(?:局|中心|院|厅|委员会|办公室|办事处|街道|政府|学校|医院|馆|站"
+                 r"|工作部|宣传部|组织部)(?:办事处|办公室|局|中心)*)")
 DEICTIC = re.compile(r"(这个|这家|该|本|此|这)$")
 LEADING = (r"^(今年|去年|明年|本年|年度|年|度|的|那么|那|请问|换成|换到|改成|看看|关于|和|与|及|跟"
            r"|比较|对比|相比|查询|查)+")
