@@ -18,8 +18,9 @@ from ingest.errors import IngestError, NotADisclosure
 from ingest.examine import examine_prose
 from ingest.facts import code_names, placed_facts, table_facts, zero_funds
 from ingest.grid import find_grid_tables, is_pdf
-from ingest.identify import Identity, identify, unit_key
+from ingest.identify import Identity, identify
 from ingest.model import Chunk, Document, Fact, Finding, Page, Table, content_id
+from ingest.names import unit_key
 from ingest.prose import paragraphs, prose_facts
 from ingest.read import file_sha256, read_pages
 from ingest.schemas import squash
