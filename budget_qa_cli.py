@@ -108,6 +108,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _print_result(out: Any, store: Any, r: Any) -> None:
+    from ingest.years import findings_of
+
     if r.error:
         out.print(f"✗ {r.path}: {r.error}")
     elif r.unchanged:
@@ -121,7 +123,7 @@ def _print_result(out: Any, store: Any, r: Any) -> None:
         out.print(f"    表格：{r.catalogue}")
         if r.replaced:
             out.print(f"    替换：{'、'.join(r.replaced)}（同一单位、年度、类型和范围的旧版本）")
-        for f in store.findings(r.doc_id):
+        for f in findings_of(store, r.doc_id):
             if not f.ok:
                 out.print(f"    !! [{f.check}] {f.message}")
 
@@ -186,14 +188,16 @@ def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     from ingest import open_store
+    from ingest.years import findings_of
 
     store = open_store(settings, vectors=False)
     for doc_id in _doc_ids(store, args.doc):
-        for f in store.findings(doc_id):
+        for f in findings_of(store, doc_id):
             if args.json:
                 print(json.dumps({"doc_id": f.doc_id, "check": f.check, "ok": f.ok,
-                                  "message": f.message, "page": f.page, "table": f.table},
-                                 ensure_ascii=False))
+                                  "message": f.message, "page": f.page, "table": f.table,
+                                  "places": [{"page": p.page, "table": p.table, "quote": p.quote} for p in f.places],
+                                  "computation": f.computation}, ensure_ascii=False))
             else:
                 print(f"{'ok ' if f.ok else '!! '}[{f.check}] {f.message}")
     return 0

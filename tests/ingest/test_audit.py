@@ -69,8 +69,25 @@ def _yuan_table(tmp_path: Path, kuan2: str) -> Store:
     return store
 
 
-def test_one_yuan_off_in_a_spreadsheet_yuan_table_is_rounding_not_a_problem(tmp_path: Path) -> None:
+def test_one_yuan_off_where_every_other_total_adds_up_is_a_slip(tmp_path: Path) -> None:
     store = _yuan_table(tmp_path, "405,000")  # 800,000 + 405,000 = 1,205,000: printed 1,205,001
+    slips = [f for f in store.findings() if f.check == "totals" and not f.ok]
+    assert slips and all("1205001" in f.message and "1205000" in f.message for f in slips[:1])
+    assert all(f.places and f.computation for f in slips)
+
+
+def test_one_yuan_gaps_in_several_totals_are_the_documents_rounding(tmp_path: Path) -> None:
+    path = tmp_path / "rounded.pdf"
+    draw_table_pdf(path, [("208 社会保障和就业支出", "500,001", "500,001", ""),
+                          ("20801 人力资源和社会保障管理事务", "200,000", "200,000", ""),
+                          ("20805 行政事业单位养老支出", "300,000", "300,000", ""),
+                          ("210 卫生健康支出", "1,205,001", "1,000,000", "205,001"),
+                          ("21001 卫生健康管理事务", "800,000", "700,000", "100,000"),
+                          ("21002 公立医院", "405,000", "300,000", "105,000"),
+                          ("合计", "1,705,002", "1,500,001", "205,001")], unit="元")
+    store = Store(tmp_path / "data")
+    [result] = ingest_paths([path], store)
+    assert not result.error, result.error
     totals = [f for f in store.findings() if f.check == "totals"]
     assert totals and all(f.ok for f in totals)
     assert any("四舍五入" in f.message for f in totals)
