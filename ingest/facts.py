@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 from ingest.hierarchy import TOTAL_LABELS, row_name, sum_groups
+from ingest.labels import carry_down, label_columns, regroup, row_title, split_label
 from ingest.model import Fact, Finding, Table
 from ingest.schemas import MEASURES, Column, detect_columns, measure
 from ingest.solve import solve
@@ -220,6 +221,11 @@ def placed_facts(doc_id: str, raw: RawTable, names: dict[str, str]) -> tuple[Tab
             if not cells and r.columns and r.label and not raw.transposed:
                 cells[column_name(schema, r.columns[0])] = Decimal(0)  # a labelled blank row is nil
             values.append(cells)
+        named = label_columns(tt.name, raw.head)
+        rows = regroup(named, rows) if named else rows
+        owns = [split_label(named, r.spans) if named else {} for r in rows]
+        carried = carry_down(named, owns) if named else [()] * len(rows)
+        columns += [c for c, *_ in named if c not in columns]
         for i, r in enumerate(rows):
             if raw.transposed:  # one row, every column printed: a blank cell is nil
                 placed = r.placed or {}
@@ -231,9 +237,12 @@ def placed_facts(doc_id: str, raw: RawTable, names: dict[str, str]) -> tuple[Tab
                 continue
             name = _project_name(r, names) if r.code and r.label else (
                 row_name(r.label) if r.label else names.get(r.code or "", "合计"))
+            if owns[i] and row_name(r.label) not in TOTAL_LABELS:
+                name = row_title(owns[i])  # "省委办公厅承办的会议费 / 会议费", not the cells run together
             for col, v in values[i].items():
                 unit = "%" if RATE_COLUMN.search(col) else raw.unit  # "完成预算%" is a rate, not money
-                facts.append(Fact(doc_id, label, r.code, name, col, v, unit, r.page, r.quote, tt.name))
+                facts.append(Fact(doc_id, label, r.code, name, col, v, unit, r.page, r.quote, tt.name,
+                                  labels=carried[i]))
                 columns += [col] if col not in columns else []
         if not raw.transposed:
             findings += placed_totals(doc_id, label, rows, values, tt.row_sums, raw.page, side, raw.unit)

@@ -200,6 +200,8 @@ def _fill(table: RawTable, items: list[tuple[Page, Line]], unit_before: str) -> 
             body.append(line)
         if not header_lines and head:
             header_lines = head
+            table.head = tuple((c.top, *geos[number].span(c), squash(c.text))  # a cell's reach is its ruled box
+                               for ln in head for c in ln.cells if not c.is_number)
         if body:
             table.pages.add(number)
             rows, bins, labels, transposed = page_rows(body, geos[number], head, known, known_labels, number)
