@@ -27,9 +27,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("facts", help="every fact as JSON Lines")
     p.add_argument("doc", nargs="?")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--xlsx", type=Path, metavar="FILE", help="write an Excel workbook: a sheet per table type")
     p = sub.add_parser("audit", help="the consistency findings")
     p.add_argument("doc", nargs="?")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--xlsx", type=Path, metavar="FILE", help="write an Excel workbook of the findings and their places")
     p = sub.add_parser("documents", help="the documents: identity decided, files, tables expected and found")
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("serve", help="the web chat and the API")
@@ -175,6 +177,12 @@ def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
     from ingest import open_store
 
     store = open_store(settings, vectors=False)
+    if args.xlsx is not None:
+        from ingest.export import write_facts_xlsx
+
+        ids = [i for i in _doc_ids(store, args.doc) if i is not None] if args.doc else None
+        print(f"{write_facts_xlsx(store, args.xlsx, ids)} facts → {args.xlsx}")
+        return 0
     titles = {d.doc_id: d.title for d in store.documents()}
     for doc_id in _doc_ids(store, args.doc):
         for f in store.facts(doc_id):
@@ -191,6 +199,12 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.years import findings_of
 
     store = open_store(settings, vectors=False)
+    if args.xlsx is not None:
+        from ingest.export import write_audit_xlsx
+
+        ids = [i for i in _doc_ids(store, args.doc) if i is not None] if args.doc else None
+        print(f"{write_audit_xlsx(store, args.xlsx, ids)} findings → {args.xlsx}")
+        return 0
     for doc_id in _doc_ids(store, args.doc):
         for f in findings_of(store, doc_id):
             if args.json:
