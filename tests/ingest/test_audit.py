@@ -131,3 +131,19 @@ def test_a_three_public_item_below_its_basic_row_is_a_problem(tmp_path: Path) ->
     store = _ingest_text(tmp_path, text)
     [problem] = [f for f in store.findings() if f.check == "cross_table" and not f.ok]
     assert "公务接待费" in problem.message and "0.04" in problem.message and "0.14" in problem.message
+
+
+def test_a_xiang_printed_with_a_wrong_class_is_repaired_before_the_totals(tmp_path: Path) -> None:
+    path = tmp_path / "misprint.pdf"
+    draw_table_pdf(path, [("210 卫生健康支出", "100.00", "80.00", "20.00"),
+                          ("21011 行政事业单位医疗", "100.00", "80.00", "20.00"),
+                          ("2101101 行政单位医疗", "60.00", "50.00", "10.00"),
+                          ("71102 事业单位医疗", "40.00", "30.00", "10.00"),  # printed "7 11 02"
+                          ("合计", "100.00", "80.00", "20.00")])
+    store = Store(tmp_path / "data")
+    [result] = ingest_paths([path], store)
+    assert not result.error, result.error
+    [code] = [f for f in store.findings() if f.check == "code"]
+    assert "71102" in code.message and "2101102" in code.message
+    assert not [f for f in store.findings() if f.check == "totals" and not f.ok]
+    assert {f.code for f in store.facts() if f.row == "事业单位医疗"} == {"2101102"}
