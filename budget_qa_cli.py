@@ -30,9 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("facts", help="every fact as JSON Lines")
     p.add_argument("doc", nargs="?")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--xlsx", type=Path, metavar="FILE", help="write an Excel workbook: a sheet per table type")
     p = sub.add_parser("audit", help="the consistency findings")
     p.add_argument("doc", nargs="?")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--xlsx", type=Path, metavar="FILE", help="write an Excel workbook of the findings and their places")
     p = sub.add_parser("documents", help="the documents: identity decided, files, tables expected and found")
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("serve", help="the web chat and the API")
@@ -139,13 +141,15 @@ PROBLEM_HEADINGS = {
 
 def _print_result(out: Any, store: Any, r: Any) -> Counter[str]:
     """The file's result, its problems grouped by whose they are; returns their counts."""
+    from ingest.years import findings_of
+
     if r.error:
         out.print(f"✗ {r.path}: {r.error}")
         return Counter()
     if r.unchanged:
         out.print(f"= {r.path}: already ingested ({r.doc_id})")
         return Counter()
-    problems = [f for f in store.findings(r.doc_id) if not f.ok]
+    problems = [f for f in findings_of(store, r.doc_id) if not f.ok]
     types = ", ".join(f"{k} {v}" for k, v in r.tables_by_type.items())
     out.print(f"✓ {r.path}: {r.title} [{r.doc_id}] {r.tables} tables ({types}), "
               f"{r.facts} facts, {r.chunks} chunks, {r.findings} audit findings "
@@ -222,6 +226,12 @@ def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
     from ingest import open_store
 
     store = open_store(settings, vectors=False)
+    if args.xlsx is not None:
+        from ingest.export import write_facts_xlsx
+
+        ids = [i for i in _doc_ids(store, args.doc) if i is not None] if args.doc else None
+        print(f"{write_facts_xlsx(store, args.xlsx, ids)} facts → {args.xlsx}")
+        return 0
     titles = {d.doc_id: d.title for d in store.documents()}
     for doc_id in _doc_ids(store, args.doc):
         for f in store.facts(doc_id):
@@ -235,14 +245,22 @@ def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     from ingest import open_store
+    from ingest.years import findings_of
 
     store = open_store(settings, vectors=False)
+    if args.xlsx is not None:
+        from ingest.export import write_audit_xlsx
+
+        ids = [i for i in _doc_ids(store, args.doc) if i is not None] if args.doc else None
+        print(f"{write_audit_xlsx(store, args.xlsx, ids)} findings → {args.xlsx}")
+        return 0
     for doc_id in _doc_ids(store, args.doc):
-        for f in store.findings(doc_id):
+        for f in findings_of(store, doc_id):
             if args.json:
                 print(json.dumps({"doc_id": f.doc_id, "check": f.check, "ok": f.ok,
-                                  "message": f.message, "page": f.page, "table": f.table},
-                                 ensure_ascii=False))
+                                  "message": f.message, "page": f.page, "table": f.table,
+                                  "places": [{"page": p.page, "table": p.table, "quote": p.quote} for p in f.places],
+                                  "computation": f.computation}, ensure_ascii=False))
             else:
                 print(f"{'ok ' if f.ok else '!! '}[{f.check}] {f.message}")
     return 0

@@ -23,12 +23,15 @@ from ingest.store import Store
 class CellReport:
     total: int = 0
     found: int = 0
+    typed: int = 0  # found in a table of the cell's own type
     by_doc: Counter[str] = field(default_factory=Counter)
     found_by_doc: Counter[str] = field(default_factory=Counter)
     misses: list[dict[str, Any]] = field(default_factory=list)
 
     def format(self) -> str:
-        lines = [f"cells found: {self.found}/{self.total} = {100 * self.found / max(self.total, 1):.1f} %"]
+        lines = [f"cells found: {self.found}/{self.total} = {100 * self.found / max(self.total, 1):.1f} %",
+                 f"in a table of the right type: {self.typed}/{self.total} = "
+                 f"{100 * self.typed / max(self.total, 1):.1f} %"]
         for doc in sorted(self.by_doc):
             lines.append(f"  {doc}: {self.found_by_doc[doc]}/{self.by_doc[doc]}")
         return "\n".join(lines)
@@ -53,25 +56,38 @@ def score_cells(store: Store, gold: Path) -> CellReport:
     facts: dict[str, list[Any]] = {}
     tables: dict[str, list[Any]] = {}
     report = CellReport()
-    for line in gold.read_text(encoding="utf-8").splitlines():
+    lines = gold.read_text(encoding="utf-8").splitlines()
+    named = {json.loads(x)["table_type"] for x in lines if x.strip()} - {OTHER}
+    for line in lines:
         if not line.strip():
             continue
         cell = json.loads(line)
         report.total += 1
         report.by_doc[cell["doc"]] += 1
         doc_id = docs.get(cell["doc"])
-        ok = False
+        ok = typed = False
         if doc_id is not None:
             if doc_id not in facts:
                 facts[doc_id] = store.facts(doc_id)
                 tables[doc_id] = store.tables(doc_id)
             ok = _found(cell, facts[doc_id], tables[doc_id])
+            typed = ok and _found(cell, [f for f in facts[doc_id] if _same_type(cell["table_type"], f.table_type,
+                                                                                   named)], tables[doc_id])
+        report.typed += typed
         if ok:
             report.found += 1
             report.found_by_doc[cell["doc"]] += 1
         else:
             report.misses.append(cell)
     return report
+
+
+OTHER = "其他"  # a cell set's type for tables outside the types it names
+
+
+def _same_type(wanted: str, got: str, named: set[str]) -> bool:
+    """A fact's table is of the cell's type; "其他" is any type the set does not name."""
+    return got == wanted or (wanted == OTHER and got not in named)
 
 
 def _found(cell: dict[str, Any], facts: list[Any], tables: list[Any]) -> bool:

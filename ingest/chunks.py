@@ -50,17 +50,18 @@ def _prose_chunk(doc_id: str, section: str, text: str, page: int) -> Chunk:
 
 
 def row_chunks(doc_id: str, tables: list[Table], facts: list[Fact]) -> list[Chunk]:
-    by_row: dict[tuple[str, str | None, str], list[Fact]] = defaultdict(list)
+    by_row: dict[tuple[str, str | None, str, tuple[tuple[str, str], ...]], list[Fact]] = defaultdict(list)
     for f in facts:
         if f.table != "正文":
-            by_row[(f.table, f.code, f.row)].append(f)
+            by_row[(f.table, f.code, f.row, f.labels)].append(f)
     units = {f"{t.number} {t.title}": t.unit for t in tables}
     chunks: list[Chunk] = []
-    for (table, code, row), row_facts in by_row.items():
+    for (table, code, row, labels), row_facts in by_row.items():
         cells = " | ".join(f"{f.column} {f.value}" for f in row_facts)
         code_text = f"{code} " if code else ""
         unit = units.get(table, row_facts[0].unit)
-        text = f"{table} | {code_text}{row} | {cells} | 单位：{unit}"
+        named = "".join(f" | {k} {v}" for k, v in labels)  # 政府采购: 专项名称 …, 采购组织形式 …
+        text = f"{table} | {code_text}{row}{named} | {cells} | 单位：{unit}"
         chunks.append(Chunk(content_id(doc_id, "row", text), doc_id, "row", text,
                             row_facts[0].page, table, {"row": row, "code": code or ""}))
     return chunks

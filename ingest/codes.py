@@ -11,9 +11,10 @@ is reported as a code finding — never as a totals problem.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 
-from ingest.model import Finding
+from ingest.model import Finding, Place
 from ingest.tables import RawRow, RawTable
 
 STUB = re.compile(r"^(\d{1,2})(?=[\u4e00-\u9fff])")
@@ -34,12 +35,50 @@ def repair_codes(doc_id: str, raw: RawTable) -> list[Finding]:
         if fixed is None:
             continue
         name = STUB.sub("", r.label) if r.code is None else r.label
-        rows[i] = RawRow(fixed, name, r.amounts, r.page, r.quote, r.side, r.placed, r.columns)
+        rows[i] = replace(r, code=fixed, label=name)
         findings.append(Finding(
             doc_id, "code", False,
             f"{label}（第{r.page}页）「{name}」的科目编码印作“{printed}”，其下各款均属 {fixed} 类且金额相符，"
             f"按 {fixed} 读取（编码印误，不影响合计）。原文：{r.quote[:60]}", r.page, label))
     findings += _stray_kuan(doc_id, raw, label)
+    findings += _stray_xiang(doc_id, raw, label)
+    return findings
+
+
+def _stray_xiang(doc_id: str, raw: RawTable, label: str) -> list[Finding]:
+    """A 项 printed with a wrong 类 ("7 11 02" beneath 210 11, read 71102): its 款 and 项
+    digits continue the 款 above it, and with it that 款's 项 add up to the 款. Read as
+    that 款's 项 (2101102), reported once here, so the totals are checked on the repaired
+    tree and raise nothing."""
+    rows = raw.rows
+    codes = {r.code for r in rows if r.code}
+    findings = []
+    kuan: int | None = None
+    for i, r in enumerate(rows):
+        if r.code is None:
+            continue
+        if len(r.code) == 5 and r.code[:3] in codes:
+            kuan = i
+            continue
+        if kuan is None or not 4 <= len(r.code) <= 7 or r.code[:3] in codes and r.code[:5] in codes:
+            continue
+        parent = rows[kuan]
+        assert parent.code is not None
+        fixed = parent.code + r.code[-2:]
+        if r.code[-4:-2] != parent.code[3:5] or fixed in codes:
+            continue
+        xiang = [x for x in rows[kuan + 1:i + 1] if x.code and (len(x.code) == 7 and x.code.startswith(parent.code)
+                                                                 or x is r)]
+        if not _adds_up(parent, xiang, raw.unit):
+            continue
+        rows[i] = replace(r, code=fixed)
+        codes.add(fixed)
+        findings.append(Finding(
+            doc_id, "code", False,
+            f"{label}（第{r.page}页）「{r.label}」的科目编码印作“{r.code}”，其款、项位接续上方的 {parent.code} 款，"
+            f"且与该款其余各项之和相符，按 {fixed} 读取（编码印误，不影响合计）。原文：{r.quote[:60]}",
+            r.page, label, (Place(r.page, label, r.quote), Place(parent.page, label, parent.quote)),
+            f"{parent.code} 款 {parent.amounts[0] if parent.amounts else ''} = 其下各项之和（含此行）"))
     return findings
 
 
@@ -71,7 +110,7 @@ def _stray_kuan(doc_id: str, raw: RawTable, label: str) -> list[Finding]:
         fixed = prefixes.pop()
         if not fixed.startswith(lei) or fixed in codes or not _adds_up(r, xiang, raw.unit):
             continue
-        rows[i] = RawRow(fixed, r.label, r.amounts, r.page, r.quote, r.side, r.placed, r.columns)
+        rows[i] = replace(r, code=fixed)
         codes.add(fixed)
         findings.append(Finding(
             doc_id, "code", False,

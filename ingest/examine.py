@@ -3,20 +3,23 @@ stated figures, a change against the wrong year, one subject stated twice with t
 stated total of listed items (the prose against the tables is in ingest.crosscheck).
 Each problem quotes both places.
 
-A rate printed with d decimals is right when the figures give it to within one unit of
-its last decimal (the figures themselves are rounded); nothing is reported when the
-figures needed are not stated, so a silent document raises no alarm.
+A rate is right when the figures, each anywhere within its own rounding, give it
+(ingest.rates); nothing is reported when the figures needed are not stated, so a silent
+document raises no alarm.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from ingest.audit import in_yuan
 from ingest.crosscheck import GENERIC, check_against_tables, cite, where
-from ingest.model import Fact, Finding
+from ingest.forms import check_projects
+from ingest.model import MONEY_UNITS as MONEY
+from ingest.model import Fact, Finding, places_of
+from ingest.rates import Precision, fits, growth_range, in_yuan, ratio_range, rounded
+from ingest.years import prose_years
 
 RISE, FALL = ("比上年增加",), ("比上年减少",)
 RATE_UP, RATE_DOWN = ("增长率",), ("下降率",)
@@ -24,23 +27,16 @@ ITEM = re.compile(r"^\s*([（(][一二三四五六七八九十\d]+[)）]|\d+[、
 ITEMS_STATED = re.compile(r"项目\s*(\d+)\s*个[，,]?\s*涉及(?:预算)?(?:金额|资金)?(?:合计)?\s*([\d,]+(?:\.\d+)?)\s*万元"
                           r"|(\d+)\s*个项目[^。；]{0,20}?(?:涉及|合计|共计)[^。；\d]{0,12}([\d,]+(?:\.\d+)?)\s*万元")
 PROJECT_ITEM = re.compile(r"^\s*[（(][一二三四五六七八九十\d]+[)）]\s*项目名称")
-AGAINST_YEAR = re.compile(r"(?:与|同)(20\d\d)年度?(?:相比|同期)"
-                          r"|(?:比|较)(20\d\d)年度?[^，。；]{0,6}?(?:增加|减少|增长|下降|持平)")
-CHANGES = RISE + FALL + RATE_UP + RATE_DOWN
 
 
 def examine_prose(doc_id: str, facts: list[Fact], year: int | None = None) -> list[Finding]:
     prose = [f for f in facts if f.table == "正文"]
     tables = [f for f in facts if f.table != "正文"]
-    return (_growth(doc_id, prose) + _base_year(doc_id, prose, year) + _shares(doc_id, prose, tables)
-            + _twice(doc_id, prose) + _listed_items(doc_id, prose) + check_against_tables(doc_id, prose, tables))
-
-
-def _fits(stated: Decimal, value: Decimal) -> bool:
-    exponent = stated.as_tuple().exponent
-    places = max(-exponent, 0) if isinstance(exponent, int) else 2
-    unit = Decimal(1).scaleb(-places)
-    return abs(value.quantize(unit, rounding=ROUND_HALF_UP) - stated) <= unit
+    precision = Precision.of(facts)
+    return (_growth(doc_id, prose, precision) + prose_years(doc_id, prose, year)
+            + _shares(doc_id, prose, tables, precision) + _twice(doc_id, prose) + _listed_items(doc_id, prose)
+            + check_projects(doc_id, prose, tables)
+            + check_against_tables(doc_id, prose, tables))
 
 
 def _before(prose: list[Fact], i: int, row: str, columns: tuple[str, ...]) -> Fact | None:
@@ -55,51 +51,35 @@ def _before(prose: list[Fact], i: int, row: str, columns: tuple[str, ...]) -> Fa
     return None
 
 
-def _growth(doc_id: str, prose: list[Fact]) -> list[Finding]:
+def _growth(doc_id: str, prose: list[Fact], precision: Precision) -> list[Finding]:
     out: list[Finding] = []
     for i, rate in enumerate(prose):
         if rate.column not in RATE_UP + RATE_DOWN or rate.unit != "%" or rate.value == 0:
             continue
-        change = _before(prose, i, rate.row, RISE if rate.column in RATE_UP else FALL)
+        rise = rate.column in RATE_UP
+        change = _before(prose, i, rate.row, RISE if rise else FALL)
         amount = _before(prose, i, rate.row, ("金额",))
         if change is None or amount is None or change.unit != amount.unit or amount.value == 0:
             continue
-        base = amount.value - change.value if rate.column in RATE_UP else amount.value + change.value
+        base = amount.value - change.value if rise else amount.value + change.value
         if base <= 0:
             continue
-        computed = change.value / base * 100
-        if _fits(rate.value, computed):
+        lo, hi = growth_range(amount.value, precision.half(amount), change.value, precision.half(change), rise)
+        if fits(rate.value, lo, hi):
             continue
-        wrong_base = _fits(rate.value, change.value / amount.value * 100)
+        computed = rounded(change.value / base * 100, 2)
+        wrong_base = fits(rate.value, *ratio_range(change.value, precision.half(change), amount.value,
+                                                   precision.half(amount)))
         why = "，恰为变动额除以本年数：增幅应以上年数为基数" if wrong_base else ""
+        word = rate.column[:2]
         out.append(Finding(
             doc_id, "prose", False,
-            f"正文写「{rate.row}」{rate.column[:2]} {rate.value}%（{cite(rate, str(rate.value))}），而按所述本年 "
+            f"正文写「{rate.row}」{word} {rate.value}%（{cite(rate, str(rate.value))}），而按所述本年 "
             f"{amount.value}{amount.unit}（{cite(amount)}）与变动 {change.value}{change.unit} 计算，"
-            f"上年为 {base}{amount.unit}，{rate.column[:2]}应为 {computed.quantize(Decimal('0.01'))}%{why}",
-            rate.page, "正文"))
-    return out
-
-
-def _base_year(doc_id: str, prose: list[Fact], year: int | None) -> list[Finding]:
-    """A change stated against a year other than the one before the document's."""
-    if year is None:
-        return []
-    out: list[Finding] = []
-    seen: set[str] = set()
-    for f in prose:
-        if f.column not in CHANGES or f.quote in seen:
-            continue
-        m = AGAINST_YEAR.search(re.sub(r"\s+", "", f.quote))
-        if m is None:
-            continue
-        base = int(m.group(1) or m.group(2))
-        if base != year - 1:
-            seen.add(f.quote)
-            out.append(Finding(
-                doc_id, "prose", False,
-                f"正文「{f.row}」的增减以 {base} 年为基数（{cite(f, m.group(0))}），而本文件是 {year} 年的，"
-                f"上年应为 {year - 1} 年", f.page, "正文"))
+            f"上年为 {base}{amount.unit}，{word}应为 {computed}%{why}",
+            rate.page, "正文", places_of(rate, amount),
+            f"{change.value} / ({amount.value} {'-' if rise else '+'} {change.value}) × 100 = {computed}%，"
+            f"写作 {rate.value}%"))
     return out
 
 
@@ -108,10 +88,15 @@ def _named_whole(quote: str) -> str:
     return re.sub(r"[“”\"]", "", m.group(1)).removesuffix("的") if m else ""
 
 
-def _shares(doc_id: str, prose: list[Fact], tables: list[Fact]) -> list[Finding]:
+def _shares(doc_id: str, prose: list[Fact], tables: list[Fact], precision: Precision) -> list[Finding]:
     """A stated share against the whole it names, or else against the whole that the other
     shares of its section share."""
     amounts = [f for f in prose + tables if in_yuan(f) and f.unit != "%"]
+    wholes_of: dict[Decimal, Decimal] = {}  # every stated amount in 元 → the rounding it allows
+    for f in amounts:
+        y = in_yuan(f)
+        assert y is not None
+        wholes_of[y] = max(wholes_of.get(y, Decimal(0)), precision.half(f) * MONEY[f.unit])
     out: list[Finding] = []
     shares = [(i, f) for i, f in enumerate(prose) if f.column == "占比" and f.unit == "%"]
     parts: dict[int, Fact] = {}
@@ -129,8 +114,9 @@ def _shares(doc_id: str, prose: list[Fact], tables: list[Fact]) -> list[Finding]
         for i in indexes:
             part_yuan = in_yuan(parts[i])
             assert part_yuan is not None
-            for whole in {y for f in amounts if (y := in_yuan(f)) and y >= part_yuan}:
-                if _fits(prose[i].value, part_yuan / whole * 100):
+            part_half = precision.half(parts[i]) * MONEY[parts[i].unit]
+            for whole, whole_half in wholes_of.items():
+                if whole >= part_yuan and fits(prose[i].value, *ratio_range(part_yuan, part_half, whole, whole_half)):
                     wholes[whole].append(i)
         for i in indexes:
             share, part = prose[i], parts[i]
@@ -146,13 +132,15 @@ def _shares(doc_id: str, prose: list[Fact], tables: list[Fact]) -> list[Finding]
                 whole_fact = min(same, key=lambda f: (f.quote != share.quote, f.section != share.section))
             whole_yuan, part_yuan = in_yuan(whole_fact), in_yuan(part)
             assert whole_yuan is not None and part_yuan is not None
-            computed = (part_yuan / whole_yuan * 100).quantize(Decimal("0.01"))
+            computed = rounded(part_yuan / whole_yuan * 100, 2)
             out.append(Finding(
                 doc_id, "prose", False,
                 f"正文写「{share.row}」{part.value}{part.unit} 占 {share.value}%（{cite(share, str(share.value))}），"
                 f"而按 {whole_fact.row} {whole_fact.value}{whole_fact.unit}（{where(whole_fact)}）"
                 f"计算应为 {computed}%",
-                share.page, "正文"))
+                share.page, "正文", places_of(share, whole_fact),
+                f"{part.value}{part.unit} / {whole_fact.value}{whole_fact.unit} × 100 = {computed}%，"
+                f"写作 {share.value}%"))
     return out
 
 

@@ -5,22 +5,15 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from ingest.hierarchy import TOTAL_LABELS, row_name, sum_groups
+from ingest.labels import carry_down, label_columns, regroup, row_title, split_label
 from ingest.model import Fact, Finding, Table
-from ingest.schemas import MEASURES, Column, detect_columns, measure, squash
+from ingest.schemas import MEASURES, Column, detect_columns, measure
 from ingest.solve import solve
 from ingest.tables import RawRow, RawTable
+from ingest.totals import column_sums, placed_totals
 
-ORDINAL = re.compile(
-    r"^(其中[:：]|[一二三四五六七八九十]+[、.．]|\d+[、.．](?!\d)|[（(][一二三四五六七八九十\d]+[)）])+"
-)
-TOTAL_LABELS = ("合计", "总计", "收入总计", "支出总计", "收支总计")
-
-
-def row_name(label: str) -> str:
-    """The name a row is asked by: without "其中：", "一、", "1." or "（小计）"."""
-    name = ORDINAL.sub("", squash(label))
-    return re.sub(r"[（(]小计[)）]$", "", name) or squash(label)
-
+__all__ = ["code_names", "placed_facts", "row_name", "table_facts", "zero_funds"]
 
 def fund_key(name: str) -> str:
     """A column or income line reduced to its fund source, to match one with the other."""
@@ -56,36 +49,6 @@ def _zero_columns(columns: tuple[Column, ...], zero: frozenset[str]) -> frozense
     return frozenset(out)
 
 
-def _groups(rows: list[RawRow], tt_row_sums: tuple[tuple[str, tuple[str, ...]], ...]
-            ) -> list[tuple[int, list[int]]]:
-    """Which rows add up to which: 类 = Σ款, 款 = Σ项, 合计 = Σ top rows; named item sums."""
-    groups: list[tuple[int, list[int]]] = []
-    codes = {r.code: i for i, r in enumerate(rows) if r.code}
-    children: dict[int, list[int]] = {}
-    top: list[int] = []
-    total = next((i for i, r in enumerate(rows) if row_name(r.label) in TOTAL_LABELS), None)
-    names = {row_name(r.label): i for i, r in enumerate(rows)}
-    for i, r in enumerate(rows):
-        if i == total:
-            continue
-        parent = None
-        if r.code:
-            for cut in (5, 3):
-                if len(r.code) > cut and r.code[:cut] in codes and codes[r.code[:cut]] != i:
-                    parent = codes[r.code[:cut]]
-                    break
-        if parent is not None:
-            children.setdefault(parent, []).append(i)
-        else:
-            top.append(i)
-    groups.extend((p, c) for p, c in children.items())
-    named = [(names[a], [names[b] for b in bs if b in names]) for a, bs in tt_row_sums if a in names]
-    groups.extend((p, c) for p, c in named if c)
-    if total is not None and not named and top:
-        groups.append((total, top))
-    return groups
-
-
 def table_facts(doc_id: str, raw: RawTable, zero: frozenset[str],
                 code_names: dict[str, str]) -> tuple[Table, list[Fact], list[Finding]]:
     tt = raw.table_type
@@ -100,7 +63,7 @@ def table_facts(doc_id: str, raw: RawTable, zero: frozenset[str],
         header = raw.header if not tt.two_sided or side == "支出" else ""
         columns = detect_columns(tt, header, schema_cols) if header else schema_cols
         all_columns += [c.name for c in columns if c.name not in all_columns]
-        groups = [] if tt.two_sided else _groups(rows, tt.row_sums)
+        groups = [] if tt.two_sided else sum_groups(rows, tt.row_sums)
         if tt.two_sided:
             coded = [i for i, r in enumerate(rows) if r.code]
             tot = [i for i, r in enumerate(rows) if row_name(r.label) in TOTAL_LABELS]
@@ -258,6 +221,11 @@ def placed_facts(doc_id: str, raw: RawTable, names: dict[str, str]) -> tuple[Tab
             if not cells and r.columns and r.label and not raw.transposed:
                 cells[column_name(schema, r.columns[0])] = Decimal(0)  # a labelled blank row is nil
             values.append(cells)
+        named = label_columns(tt.name, raw.head)
+        rows = regroup(named, rows) if named else rows
+        owns = [split_label(named, r.spans) if named else {} for r in rows]
+        carried = carry_down(named, owns) if named else [()] * len(rows)
+        columns += [c for c, *_ in named if c not in columns]
         for i, r in enumerate(rows):
             if raw.transposed:  # one row, every column printed: a blank cell is nil
                 placed = r.placed or {}
@@ -269,86 +237,17 @@ def placed_facts(doc_id: str, raw: RawTable, names: dict[str, str]) -> tuple[Tab
                 continue
             name = _project_name(r, names) if r.code and r.label else (
                 row_name(r.label) if r.label else names.get(r.code or "", "合计"))
+            if owns[i] and row_name(r.label) not in TOTAL_LABELS:
+                name = row_title(owns[i])  # "省委办公厅承办的会议费 / 会议费", not the cells run together
             for col, v in values[i].items():
                 unit = "%" if RATE_COLUMN.search(col) else raw.unit  # "完成预算%" is a rate, not money
-                facts.append(Fact(doc_id, label, r.code, name, col, v, unit, r.page, r.quote, tt.name))
+                facts.append(Fact(doc_id, label, r.code, name, col, v, unit, r.page, r.quote, tt.name,
+                                  labels=carried[i]))
                 columns += [col] if col not in columns else []
         if not raw.transposed:
-            findings += _placed_totals(doc_id, label, rows, values, tt.row_sums, raw.page, side, raw.unit)
-            findings += _column_sums(doc_id, label, rows, values, schema, raw.unit)
+            findings += placed_totals(doc_id, label, rows, values, tt.row_sums, raw.page, side, raw.unit)
+            findings += column_sums(doc_id, label, rows, values, schema, raw.unit)
     table = Table(doc_id, raw.number, raw.title, raw.unit, raw.page, tuple(columns), tt.name, raw.empty)
     if raw.empty:
         findings.append(Finding(doc_id, "parse", True, f"{label} 为空表", raw.page, label))
     return table, facts, findings
-
-
-def _column_sums(doc_id: str, label: str, rows: list[RawRow], values: list[dict[str, Decimal]],
-                 schema: tuple[Column, ...], unit: str) -> list[Finding]:
-    """Within each row, a total column against its parts (合计 = 基本支出 + 项目支出,
-    基本支出合计 = 人员经费 + 公用经费), where the table prints the total and every part."""
-    printed = {c for v in values for c in v}
-    if printed - {c.name for c in schema}:
-        return []  # a column the template lacks (单位预留机动经费) may be a part too
-    findings: list[Finding] = []
-    for col in schema:
-        if col.name not in printed or not col.parts or not set(col.parts) <= printed:
-            continue
-        slack = _slack(unit, values) * len(col.parts)
-        for r, v in zip(rows, values, strict=True):
-            if col.name not in v or not any(p in v for p in col.parts):
-                continue
-            parts = sum((v.get(p, Decimal(0)) for p in col.parts), Decimal(0))
-            if abs(parts - v[col.name]) > slack:
-                name = row_name(r.label) or r.code or ""
-                findings.append(Finding(doc_id, "totals", False,
-                                        f"{label}「{name}」{col.name} {v[col.name]}{unit} 不等于 "
-                                        f"{'+'.join(col.parts)} 之和 {parts}{unit}（第{r.page}页）。"
-                                        f"原文：{r.quote[:60]}",
-                                        r.page, label))
-    return findings
-
-
-def _slack(unit: str, values: list[dict[str, Decimal]]) -> Decimal:
-    """Half the last printed digit: what rounding a part can move it."""
-    if unit in ("万元", "亿元"):
-        return Decimal("0.005")
-    whole = all(v == v.to_integral_value() for row in values for v in row.values())
-    return Decimal("0.5") if unit == "元" and whole else Decimal(0)
-
-
-def _placed_totals(doc_id: str, label: str, rows: list[RawRow], values: list[dict[str, Decimal]],
-                   row_sums: tuple[tuple[str, tuple[str, ...]], ...], page: int, side: str,
-                   unit: str) -> list[Finding]:
-    """Each group's parent against the sum of its children, column by column.
-
-    Only structures that are certain are checked: 类/款/项 codes, the total over the top
-    codes when every other row has a code, and the template's named item sums. A gap no
-    larger than the rounding of the parts (0.005 each, in 万元 or 亿元) is rounding.
-    """
-    findings: list[Finding] = []
-    coded = all(r.code for r, v in zip(rows, values, strict=True) if v and row_name(r.label) not in TOTAL_LABELS)
-    groups = [(p, kids) for p, kids in _groups(rows, row_sums)
-              if rows[p].code or (coded and any(rows[k].code for k in kids))
-              or row_name(rows[p].label) in dict(row_sums)]
-    bad = rounding = 0
-    # a part rounded to its last printed digit is off by half of it at most: 0.005 in a 万元 table,
-    # half a yuan in a 元 table a spreadsheet rounded to whole yuan (so two parts may differ by 1 元)
-    slack = _slack(unit, values)
-    for parent, kids in groups:
-        cols = set(values[parent]) | {c for k in kids for c in values[k]}
-        for col in sorted(cols):
-            total = sum((values[k].get(col, Decimal(0)) for k in kids), Decimal(0))
-            have = values[parent].get(col, Decimal(0))
-            if abs(total - have) <= slack * len(kids) and total != have:
-                rounding += 1
-            elif total != have:
-                bad += 1
-                findings.append(Finding(doc_id, "totals", False,
-                                        f"{label}「{row_name(rows[parent].label) or rows[parent].code}」{col} "
-                                        f"{have}{unit} 不等于其下各行之和 {total}{unit}",
-                                        rows[parent].page, label))
-    if groups and not bad:
-        note = f"（{rounding} 处相差在四舍五入范围内）" if rounding else ""
-        findings.append(Finding(doc_id, "totals", True,
-                                f"{label}{side}: {len(groups)} 组合计与明细相符{note}", page, label))
-    return findings

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import re
 
-from ingest.catalogue import contents_pages, contents_titles, is_listed
+from ingest.catalogue import contents_entries, contents_pages, contents_titles, is_listed
 from ingest.layout import Geometry, Line
 from ingest.model import Page
 from ingest.rows import Bin, page_rows
 from ingest.schemas import classify_table, squash
+from ingest.segment import untitled
 from ingest.tables import EMPTY_NOTE, NOTE, PART_MARK, UNIT_MARK, RawTable
 
 NUMBERED_TITLE = re.compile(
@@ -38,6 +39,7 @@ def find_grid_tables(pages: list[Page]) -> tuple[list[RawTable], list[tuple[int,
     """The tables of a PDF's pages and the lines outside them (the prose)."""
     stream = [(p, ln) for p in pages if p.geometry is not None for ln in p.geometry.lines]
     titles = _titles(stream, Listed(pages))
+    titles = sorted(titles + untitled(stream, titles, contents_entries(pages), _is_data))
     tables: list[RawTable] = []
     prose: list[tuple[int, str]] = []
     i = 0
@@ -47,7 +49,7 @@ def find_grid_tables(pages: list[Page]) -> tuple[list[RawTable], list[tuple[int,
             end, number, title, unit = starts[i]
             tt = classify_table(title)
             table = RawTable(number=number, title=title, table_type=tt, unit=unit, page=stream[i][0].number)
-            j = _table_end(stream, end, titles)
+            j = _table_end(stream, end, titles, i)
             _fill(table, stream[end:j], tables[-1].unit if tables else "万元")
             tables.append(table)
             i = j
@@ -107,10 +109,13 @@ def _titles(stream: list[tuple[Page, Line]], listed: Listed) -> list[tuple[int, 
                 and not _own_title(nxt[k]):
             title += nxt[k]
             k += 1
-        if not TITLE_END.search(title) or classify_table(title) is None:
-            continue
+        if not TITLE_END.search(title) or classify_table(title) is None or re.search(r"[，。；,;]", title):
+            continue  # a sentence that ends on a title's words is prose
+        below = nxt[k:k + 3]
+        if len(nxt) - k <= 1:  # a caption at the foot of its page: its 单位 line and header open the next
+            below += [squash(ln.text) for p, ln in stream[i + 1 + k:i + 5 + k] if p is not page][:3]
         if not unit_here and not any(UNIT_MARK.search(t) or t.startswith(("编制", "部门：", "单位名称", "预算单位"))
-                                     or HEADER_WORDS.search(t) for t in nxt[k:k + 3]) and not listed.promised(title):
+                                     or HEADER_WORDS.search(t) for t in below) and not listed.promised(title):
             continue
         if out and out[-1][1] > i:
             continue
@@ -129,9 +134,10 @@ def _own_title(text: str) -> bool:
     return bool(numbered and TITLE_END.search(text)) and classify_table(text) is not None
 
 
-def _table_end(stream: list[tuple[Page, Line]], start: int, titles: list[tuple[int, int, str, str, str]]) -> int:
+def _table_end(stream: list[tuple[Page, Line]], start: int, titles: list[tuple[int, int, str, str, str]],
+               first: int) -> int:
     """Where a table stops: the next title, a part heading, or a page that does not continue it."""
-    nxt = min((s for s, *_ in titles if s >= start), default=len(stream))
+    nxt = min((s for s, *_ in titles if s >= start and s > first), default=len(stream))
     page = stream[start][0] if start < len(stream) else None
     j = start
     while j < nxt:
@@ -200,6 +206,8 @@ def _fill(table: RawTable, items: list[tuple[Page, Line]], unit_before: str) -> 
             body.append(line)
         if not header_lines and head:
             header_lines = head
+            table.head = tuple((c.top, *geos[number].span(c), squash(c.text))  # a cell's reach is its ruled box
+                               for ln in head for c in ln.cells if not c.is_number)
         if body:
             table.pages.add(number)
             rows, bins, labels, transposed = page_rows(body, geos[number], head, known, known_labels, number)

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ingest.model import Page
+from ingest.names import REGION_ONLY, canonical_unit, unit_key
 
 NAME_CHARS = r"[\u4e00-\u9fff0-9（）()“”\"]"
 TITLE = re.compile(rf"({NAME_CHARS}{{2,40}}?)(20\d\d)年度?(?:[省市区县]级)?(部门|单位)?(预算|决算)")
@@ -30,8 +31,6 @@ NOT_A_NAME = re.compile(r"预算|决算|收支|收入|支出|报表|年度|公�
                         r"|一般公共|政府性基金|国有资本|汇总|部门|本级")
 ORG_END = re.compile(r"(局|院|厅|委|办事处|中心|站|所|队|馆|会|部|处|校|学|医院|社|公司|政府|署|室|单位)$")
 YEAR = re.compile(r"(20\d\d)\s*年")
-# a place alone is no unit: "江苏省2018年度省级部门预算" names the province's budgets
-REGION_ONLY = re.compile(r"(?:[\u4e00-\u9fff]{2,7}?(?:省|自治区|市|自治州|地区|盟|区|县|旗))+")
 # how much one sighting counts: the cover names the document; a table's 编制单位 names the issuer
 WEIGHTS = {"cover": 4, "issuer": 2, "header": 2, "explanation": 2, "title": 1}
 
@@ -60,7 +59,7 @@ def identify(pages: list[Page], file_name: str = "") -> Identity:
     votes = unit_votes(pages)
     unit, evidence = decide_unit(votes)
     if not unit:
-        unit = _trim(re.sub(r"[\d_\-.]+|pdf|txt|wt\d*", "", file_name)) or file_name
+        unit = canonical_unit(_trim(re.sub(r"[\d_\-.]+|pdf|txt|wt\d*", "", file_name)) or file_name)
     text = "\n".join(p.text for p in pages)
     flat = re.sub(r"\s+", "", text)
     titles = [t for p in pages[:3] for t in _titles(_joined(p))] + _titles(flat[:3000])
@@ -111,9 +110,14 @@ def unit_votes(pages: list[Page]) -> dict[str, Counter[str]]:
 
 def decide_unit(votes: dict[str, Counter[str]]) -> tuple[str, tuple[str, ...]]:
     """The best-supported name; a longer name containing it wins when printed as a name too
-    (a unit cut at a line break, 中共江苏省委 for 中共江苏省委办公厅)."""
+    (a unit cut at a line break, 中共江苏省委 for 中共江苏省委办公厅). The spellings of one
+    unit vote together, under its canonical name (ingest.names)."""
     if not votes:
         return "", ()
+    spelled: dict[str, Counter[str]] = {}
+    for name, seen in votes.items():
+        spelled.setdefault(canonical_unit(name), Counter()).update(seen)
+    votes = spelled
 
     def score(name: str) -> int:
         return sum(WEIGHTS[s] * min(n, 2 if s == "title" else 5) for s, n in votes[name].items())
@@ -126,11 +130,6 @@ def decide_unit(votes: dict[str, Counter[str]]) -> tuple[str, tuple[str, ...]]:
     related = [n for n in votes if n in best or best in n]
     evidence = tuple(sorted({s for n in related for s in votes[n]}, key=list(WEIGHTS).index))
     return best, evidence
-
-
-def unit_key(unit: str) -> str:
-    """The unit as one document's identity: "中共江苏省委办公厅" and "江苏省委办公厅" are one."""
-    return re.sub(r"^(中国共产党|中共)", "", re.sub(r"\s+", "", unit))
 
 
 def _clean(name: str, trim: bool) -> str:

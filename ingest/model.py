@@ -66,6 +66,7 @@ class Fact:
     table_type: str = ""
     section: str = ""  # prose: the heading the sentence sits under
     source: str = ""  # the file it was read from (a document may span files)
+    labels: tuple[tuple[str, str], ...] = ()  # the row's text columns: (采购组织形式, 政府集中采购)
 
 
 @dataclass(frozen=True)
@@ -80,15 +81,27 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where a finding looked: a page, a table ("正文" for the prose) and the words there."""
+
+    page: int | None
+    table: str
+    quote: str
+
+
+@dataclass(frozen=True)
 class Finding:
-    """One audit result: parts against totals, a figure across tables, prose against tables."""
+    """One audit result: parts against totals, a figure across tables, prose against tables.
+    A problem cites the places it compares and the computation that shows it."""
 
     doc_id: str
-    check: str  # totals | cross_table | prose | parse | code | catalogue | identity (a note)
+    check: str  # totals | cross_table | prose | forms | years | parse | code | catalogue | identity (a note)
     ok: bool
     message: str
     page: int | None = None
     table: str | None = None
+    places: tuple[Place, ...] = ()
+    computation: str = ""
 
     @property
     def whose(self) -> str:
@@ -96,3 +109,8 @@ class Finding:
         "catalogue" for a table the contents promise and no page holds, else "document": the
         document disagrees with itself as printed (a total, a figure across tables, prose)."""
         return {"parse": "reader", "catalogue": "catalogue"}.get(self.check, "document")
+
+
+def places_of(*facts: Fact) -> tuple[Place, ...]:
+    """The places the facts were read from, each once, in order."""
+    return tuple(dict.fromkeys(Place(f.page, f.table, f.quote) for f in facts))

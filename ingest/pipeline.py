@@ -17,14 +17,17 @@ from ingest.codes import repair_codes
 from ingest.errors import IngestError, NotADisclosure
 from ingest.examine import examine_prose
 from ingest.facts import code_names, placed_facts, table_facts, zero_funds
+from ingest.forms import form_facts, is_form
 from ingest.grid import find_grid_tables, is_pdf
-from ingest.identify import Identity, identify, unit_key
+from ingest.identify import Identity, identify
 from ingest.model import Chunk, Document, Fact, Finding, Page, Table, content_id
+from ingest.names import unit_key
 from ingest.prose import paragraphs, prose_facts
 from ingest.read import file_sha256, read_pages
 from ingest.schemas import squash
 from ingest.store import Store
 from ingest.tables import find_tables
+from ingest.totals import judge_rounding
 
 SUFFIXES = (".pdf", ".txt", ".text")  # a folder's README or notes are not disclosures
 
@@ -155,6 +158,12 @@ def prepare(path: Path, sha: str, store: Store, on_page: OnPage | None = None) -
     zero, names = zero_funds(raw_tables), code_names(raw_tables)
     tables, facts, findings = [], [], list(code_findings)
     for raw in raw_tables:
+        if is_form(raw) and is_pdf(pages):
+            form, form_facts_, form_findings = form_facts(doc_id, raw, pages)
+            tables += [form] if form is not None else []
+            facts += form_facts_
+            findings += form_findings
+            continue
         if any(r.placed is not None for r in raw.rows) or (raw.empty and is_pdf(pages)):
             table, table_facts_, table_findings = placed_facts(doc_id, raw, names)
         else:
@@ -162,6 +171,7 @@ def prepare(path: Path, sha: str, store: Store, on_page: OnPage | None = None) -
         tables.append(table)
         facts += table_facts_
         findings += table_findings
+    findings = judge_rounding(findings)
     facts = [replace(f, source=path.name) for f in facts + pfacts]
     chunks = [replace(c, meta={**c.meta, "source": path.name})
               for c in prose_chunks(doc_id, paras) + row_chunks(doc_id, tables, facts)]

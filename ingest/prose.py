@@ -22,7 +22,9 @@ FIGURE = re.compile(
 )
 COUNT_SUBJECT = re.compile(r"(编制数|编制|人数|实有人数)$")
 CHANGE = re.compile(r"((?:比|较)(?:上年|上一年|20\d\d年)(?:度)?(?:预算|决算)?(?:执行)?(?:数)?)?"
-                    r"(增加|减少|增长|下降|上升|降低|持平)了?$")
+                    r"(增加|减少|增长|下降|上升|降低|持平)了?$"
+                    r"|(?:本年数?)?(小于|少于|低于|大于|多于|高于)(?:上年|上一年)(?:预算|决算)?(?:执行)?数?$")
+DOWN = ("减少", "下降", "降低", "小于", "少于", "低于")
 # Words that compare rather than name: "与上年相比增加 …" keeps the sentence before's subject.
 COMPARE = re.compile(r"^(与|和|同|较|比)(上年|上一年|去年|20\d\d年)度?(预算|决算)?(执行)?数?(相比|比较)?")
 # A clause that names only the measure: "年初预算为 1560.05 万元，支出决算为 1511.89 万元".
@@ -167,9 +169,10 @@ def _measure(clause: str, unit: str) -> tuple[str, str]:
     """What the figure measures, and the subject the clause itself names (may be empty)."""
     text = COMPARE.sub("", squash(clause))
     if unit in ("元", "万元", "亿元"):
-        bare = re.sub(r"^(20\d\d年度?)?(当年|全年|本年)?|(数)?(为|是|共计|合计)?$", "", text)
+        dated = re.sub(r"^(20\d\d年度?)?|(数)?(为|是|共计|合计)?$", "", text)  # "全年预算为" is 全年预算
+        bare = re.sub(r"^(当年|全年|本年)", "", dated)
         for word, measure in MEASURE_ONLY:
-            if bare == word:
+            if word in (dated, bare):
                 return measure, ""
             if bare.endswith(word) and len(bare) > len(word) + 1:  # "…财政拨款支出年初预算为"
                 return measure, _subject(bare[: -len(word)])
@@ -179,12 +182,12 @@ def _measure(clause: str, unit: str) -> tuple[str, str]:
             return "占比", _subject(text[:m.start()])
         m = CHANGE.search(text)
         if m:
-            down = m.group(2) in ("减少", "下降", "降低")
+            down = (m.group(2) or m.group(3)) in DOWN
             return ("下降率" if down else "增长率"), _subject(text[:m.start()])
         return "比例", _subject(text)
     m = CHANGE.search(text)
     if m:
-        down = m.group(2) in ("减少", "下降", "降低")
+        down = (m.group(2) or m.group(3)) in DOWN
         return ("比上年减少" if down else "比上年增加"), _subject(text[:m.start()])
     if text.endswith("价值"):
         return "价值", _subject(text[:-2])

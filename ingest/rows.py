@@ -173,6 +173,8 @@ class _Piece:
     label: str
     cells: dict[int, Decimal]
     texts: list[str]
+    spans: list[tuple[float, float, str]] = field(default_factory=list)  # label cells: (middle, top, text)
+    figure_top: float | None = None  # the top of the line holding the piece's figures
 
 
 def _carry(known: list[Bin], found: list[Bin]) -> list[Bin]:
@@ -198,7 +200,8 @@ def _pass_labels(left: list[_Piece], right: list[_Piece]) -> None:
                 and not q.label:
             q.label, p.label = p.label, ""
             q.texts[:0] = p.texts
-            p.texts = []
+            q.spans[:0] = p.spans
+            p.texts, p.spans = [], []
     left[:] = [p for p in left if p.label or p.cells or p.code]
 
 
@@ -206,6 +209,7 @@ def _pieces(sec: Section, bins: list[Bin], lines: list[Line]) -> list[_Piece]:
     pieces: list[_Piece] = []
     for ln in lines:
         code, label, cells, texts = "", "", {}, []
+        spans: list[tuple[float, float, str]] = []
         for c in ln.cells:
             pos = sum(1 for b in bins if b.x1 <= c.mid)
             owner = next((i for i in sec.codes + sec.amounts if bins[i].holds(c)), None)
@@ -221,12 +225,14 @@ def _pieces(sec: Section, bins: list[Bin], lines: list[Line]) -> list[_Piece]:
                 elif re.search(r"[\u4e00-\u9fff]", c.text) and c.x0 < bins[owner].x0:
                     label += squash(c.text)  # a merged summary cell reaching into the figures
                     texts.append(c.text)
+                    spans.append((c.mid, c.top, squash(c.text)))
             elif sec.label_at is not None and pos == sec.label_at and not c.is_number \
                     and not any(b.holds(c) for b in bins):
                 label += squash(c.text)
                 texts.append(c.text)
+                spans.append((c.mid, c.top, squash(c.text)))
         if code or label or cells:
-            pieces.append(_Piece(ln.top, ln.bottom, code, label, cells, texts))
+            pieces.append(_Piece(ln.top, ln.bottom, code, label, cells, texts, spans, ln.top if cells else None))
     return pieces
 
 
@@ -285,7 +291,12 @@ def _join(band: list[_Piece]) -> list[_Piece]:
     for p in band:
         cells.update(p.cells)
     return [_Piece(band[0].top, band[-1].bottom, "".join(dict.fromkeys(p.code for p in band if p.code)),
-                   "".join(p.label for p in band), cells, [t for p in band for t in p.texts])]
+                   "".join(p.label for p in band), cells, [t for p in band for t in p.texts],
+                   [x for p in band for x in p.spans], _figure_top(band))]
+
+
+def _figure_top(pieces: list[_Piece]) -> float | None:
+    return min((p.figure_top for p in pieces if p.figure_top is not None), default=None)
 
 
 def _compatible(band: list[_Piece]) -> bool:
@@ -308,4 +319,6 @@ def _row(pieces: list[_Piece], sec: Section, bins: list[Bin], page: int) -> RawR
     placed = {bins[i].path: v for i, v in cells.items()}
     ordered = [cells[i] for i in sorted(cells)]
     return RawRow(code or None, label, ordered, page, quote, sec.side, placed=placed,
-                  columns=tuple(dict.fromkeys(bins[i].path for i in sec.amounts)))
+                  columns=tuple(dict.fromkeys(bins[i].path for i in sec.amounts)),
+                  spans=tuple(x for p in pieces for x in p.spans),
+                  figure_top=_figure_top(pieces))

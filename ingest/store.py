@@ -23,7 +23,7 @@ from ingest.db import Database, connect, is_database_error, redact
 from ingest.ddl import ensure_schema, next_seq
 from ingest.errors import StoreError
 from ingest.lock import Lock, crash_point, write_lock
-from ingest.model import Chunk, Document, Fact, Finding, Table
+from ingest.model import Chunk, Document, Fact, Finding, Place, Table
 
 BATCH = 16  # chunks embedded per Chroma call
 
@@ -118,9 +118,10 @@ class Store:
                              ensure_ascii=False), t.table_type, int(t.empty), seq["tables"] + i)
                             for i, t in enumerate(tables)])
             db.executemany("INSERT INTO facts (doc_id, tbl, code, row, col, value, unit, page, quote, "
-                           "table_type, section, source, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           "table_type, section, source, seq, labels) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                            [(f.doc_id, f.table, f.code, f.row, f.column, str(f.value), f.unit,
-                             f.page, f.quote, f.table_type, f.section, f.source, seq["facts"] + i)
+                             f.page, f.quote, f.table_type, f.section, f.source, seq["facts"] + i,
+                             json.dumps(f.labels, ensure_ascii=False) if f.labels else None)
                             for i, f in enumerate(facts)])
             db.executemany("INSERT INTO chunks (chunk_id, doc_id, kind, text, page, tbl, meta, seq) "
                            "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(chunk_id) DO UPDATE "
@@ -129,9 +130,10 @@ class Store:
                            [(c.chunk_id, c.doc_id, c.kind, c.text, c.page, c.table,
                              json.dumps(c.meta, ensure_ascii=False), seq["chunks"] + i)
                             for i, c in enumerate(chunks)])
-            db.executemany("INSERT INTO findings (doc_id, kind, ok, message, page, tbl, seq) "
-                           "VALUES (?,?,?,?,?,?,?)",
-                           [(f.doc_id, f.check, int(f.ok), f.message, f.page, f.table, seq["findings"] + i)
+            db.executemany("INSERT INTO findings (doc_id, kind, ok, message, page, tbl, seq, places, "
+                           "computation) VALUES (?,?,?,?,?,?,?,?,?)",
+                           [(f.doc_id, f.check, int(f.ok), f.message, f.page, f.table, seq["findings"] + i,
+                             _places_json(f.places), f.computation or None)
                             for i, f in enumerate(findings)])
             new = {c.chunk_id for c in chunks if c.kind in EMBEDDED}
             self._record(db, sorted(new - old), sorted(old - {c.chunk_id for c in chunks}))
@@ -237,9 +239,10 @@ class Store:
 
     def _fact_rows(self, where: str, args: list[str]) -> list[Fact]:
         rows = self.db.execute("SELECT doc_id, tbl, code, row, col, value, unit, page, quote, table_type, "
-                               "section, source FROM facts" + where, args)
+                               "section, source, labels FROM facts" + where, args)
         return [Fact(r[0], r[1], r[2], r[3], r[4], Decimal(r[5]), r[6], r[7], r[8], r[9] or "",
-                     r[10] or "", r[11] or "") for r in rows]
+                     r[10] or "", r[11] or "", tuple((a, b) for a, b in json.loads(r[12] or "[]")))
+                for r in rows]
 
     def row_names(self) -> list[str]:
         """Every table row name of every document, once each (the corpus's vocabulary)."""
@@ -267,10 +270,12 @@ class Store:
         return [Chunk(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6] or "{}")) for r in rows]
 
     def findings(self, doc_id: str | None = None) -> list[Finding]:
-        sql = "SELECT doc_id, kind, ok, message, page, tbl FROM findings"
+        sql = "SELECT doc_id, kind, ok, message, page, tbl, places, computation FROM findings"
         rows = self.db.execute(sql + " WHERE doc_id=? ORDER BY seq", (doc_id,)) if doc_id else \
             self.db.execute(sql + " ORDER BY seq")
-        return [Finding(r[0], r[1], bool(r[2]), r[3], r[4], r[5]) for r in rows]
+        return [Finding(r[0], r[1], bool(r[2]), r[3], r[4], r[5],
+                        tuple(Place(p["page"], p["table"], p["quote"]) for p in json.loads(r[6] or "[]")),
+                        r[7] or "") for r in rows]
 
     def document(self, doc_id: str) -> Document | None:
         return next((d for d in self.documents() if d.doc_id == doc_id), None)
@@ -285,3 +290,9 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+
+def _places_json(places: tuple[Place, ...]) -> str | None:
+    if not places:
+        return None
+    return json.dumps([{"page": p.page, "table": p.table, "quote": p.quote} for p in places], ensure_ascii=False)

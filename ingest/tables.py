@@ -36,6 +36,8 @@ class RawRow:
     side: str = ""  # two-sided tables: 收入 | 支出
     placed: dict[tuple[str, ...], Decimal] | None = None  # PDFs: header path → value, blanks absent
     columns: tuple[tuple[str, ...], ...] = ()  # PDFs: the header paths of the row's section
+    spans: tuple[tuple[float, float, str], ...] = ()  # PDFs: the label's cells, (middle x, top, text)
+    figure_top: float | None = None  # PDFs: the top of the line that prints the row's figures
 
 
 @dataclass
@@ -50,6 +52,7 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
     pages: set[int] = field(default_factory=set)
     transposed: bool = False  # one unlabeled row: the header names the items ("三公" tables)
+    head: tuple[tuple[float, float, float, str], ...] = ()  # PDFs: header text cells (top, x0, x1, text)
 
     @property
     def empty(self) -> bool:

@@ -1,4 +1,5 @@
-"""Documents: the list, upload and delete (staff), facts (JSON or CSV), audit, suggestions."""
+"""Documents: the list, upload and delete (staff), facts (JSON, CSV or Excel), audit (JSON or
+Excel), suggestions."""
 
 from __future__ import annotations
 
@@ -6,17 +7,21 @@ import csv
 import io
 import shutil
 import uuid
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 
 from ingest.errors import StoreError
+from ingest.export import write_audit_xlsx, write_facts_xlsx
 from ingest.model import Fact
+from ingest.store import Store
+from ingest.years import findings_of
 from qa.reply import spreadsheet_safe
 from server.deps import EngineDep, ServicesDep, StaffDep
 from server.errors import errors
-from server.schemas import Deleted, DocumentInfo, FactOut, FindingOut, JobOut
+from server.schemas import Deleted, DocumentInfo, FactOut, FindingOut, JobOut, PlaceOut
 from server.suggestions import suggest_questions
 from server.upload import UPLOAD_BODY, job_out, receive_upload
 
@@ -25,6 +30,7 @@ jobs_router = APIRouter(prefix="/api/jobs", tags=["documents"])
 DocId = Annotated[str, Path(max_length=64, description="a doc_id from GET /api/documents")]
 CSV_FIELDS = ("table", "table_type", "code", "row", "column", "value", "unit", "page", "quote",
               "source")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DELETE_WAIT = 5.0  # seconds a delete waits for an ingest that holds the data dir
 
 
@@ -81,11 +87,15 @@ def delete_document(doc_id: DocId, services: ServicesDep) -> Deleted:
 
 
 @router.get("/{doc_id}/facts", response_model=list[FactOut],
-            responses={200: {"content": {"text/csv": {}}}, **errors(404, 422)})
+            responses={200: {"content": {"text/csv": {}, XLSX: {}}}, **errors(404, 422)})
 def document_facts(doc_id: DocId, services: ServicesDep, request: Request,
-                   format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
+                   format: Annotated[str | None, Query(pattern="^(json|csv|xlsx)$")] = None,
                    ) -> list[FactOut] | Response:
-    """Every fact of the document; `?format=csv` or `Accept: text/csv` for a spreadsheet."""
+    """Every fact of the document; `?format=csv` or `Accept: text/csv` for a spreadsheet,
+    `?format=xlsx` for an Excel workbook (a sheet per table type, in its printed columns)."""
+    if format == "xlsx":
+        _require(doc_id, services)
+        return _xlsx(doc_id, "facts", lambda store, out: write_facts_xlsx(store, out, [doc_id]), services)
     facts = _facts(doc_id, services)
     title = next((d.title for d in services.engine().documents if d.doc_id == doc_id), "")
     out = [FactOut(doc_id=f.doc_id, document=title, source=getattr(f, "source", "") or "",
@@ -98,13 +108,22 @@ def document_facts(doc_id: DocId, services: ServicesDep, request: Request,
     return out
 
 
-@router.get("/{doc_id}/audit", responses=errors(404, 422))
-def document_audit(doc_id: DocId, services: ServicesDep) -> list[FindingOut]:
-    """The consistency findings stored at ingest: totals, cross-table and prose checks."""
+@router.get("/{doc_id}/audit", response_model=list[FindingOut],
+            responses={200: {"content": {XLSX: {}}}, **errors(404, 422)})
+def document_audit(doc_id: DocId, services: ServicesDep,
+                   format: Annotated[str | None, Query(pattern="^(json|xlsx)$")] = None,
+                   ) -> list[FindingOut] | Response:
+    """The consistency findings: totals, cross-table, prose, project forms, and the changes
+    stated against the unit's previous document when it is loaded; each problem with the
+    places it compares and the computation. `?format=xlsx` for an Excel workbook."""
     _require(doc_id, services)
+    if format == "xlsx":
+        return _xlsx(doc_id, "audit", lambda store, out: write_audit_xlsx(store, out, [doc_id]), services)
     with services.store_lock:
-        findings = services.store.findings(doc_id)
-    return [FindingOut(check=f.check, ok=f.ok, message=f.message, page=f.page, table=f.table)
+        findings = findings_of(services.store, doc_id)
+    return [FindingOut(check=f.check, ok=f.ok, message=f.message, page=f.page, table=f.table,
+                       places=[PlaceOut(page=p.page, table=p.table, quote=p.quote) for p in f.places],
+                       computation=f.computation)
             for f in findings]
 
 
@@ -122,6 +141,14 @@ def _csv(doc_id: str, facts: list[FactOut]) -> Response:
     # The BOM lets spreadsheet programs read the Chinese text as UTF-8.
     return Response("\ufeff" + buf.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="facts-{doc_id}.csv"'})
+
+
+def _xlsx(doc_id: str, what: str, write: Callable[[Store, io.BytesIO], int], services: ServicesDep) -> Response:
+    out = io.BytesIO()
+    with services.store_lock:
+        write(services.store, out)
+    return Response(out.getvalue(), media_type=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{what}-{doc_id}.xlsx"'})
 
 
 def _facts(doc_id: str, services: ServicesDep) -> list[Fact]:

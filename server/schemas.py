@@ -103,12 +103,20 @@ class FactOut(BaseModel):
     quote: str
 
 
+class PlaceOut(BaseModel):
+    page: int | None
+    table: str
+    quote: str
+
+
 class FindingOut(BaseModel):
     check: str
     ok: bool
     message: str
     page: int | None
     table: str | None
+    places: list[PlaceOut] = []  # the places the finding compares
+    computation: str = ""  # how the figures were computed
 
 
 class UploadResult(BaseModel):

@@ -39,9 +39,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def corpus_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    """The seed and the seven real PDFs together: many units, years and kinds at once."""
+def corpus_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """The seed and the real PDFs together, ingested once: many units, years and kinds at once."""
     store = Store(tmp_path_factory.mktemp("corpus-data"))
     results = ingest_paths([CORPUS], store)
     assert results and not [r.error for r in results if r.error]
-    return Engine(store)
+    return store
+
+
+@pytest.fixture(scope="session")
+def corpus_engine(corpus_store: Store) -> Engine:
+    return Engine(corpus_store)

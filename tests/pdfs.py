@@ -104,3 +104,56 @@ def draw_columns_pdf(path: Path) -> None:
         c.drawRightString(550, y, now)
     c.showPage()
     c.save()
+
+
+def draw_caption_at_foot_pdf(path: Path) -> None:
+    """A “三公” table whose caption is the last line of a page of prose, its 单位 line,
+    header and figures on the next page; no contents page."""
+    c = _canvas(path)
+    c.setFont("STSong-Light", 10)
+    c.drawString(150, 800, "某某区档案馆2025年部门预算")
+    for k in range(6):
+        c.drawString(50, 760 - 18 * k, f"第{k + 1}段说明：本部门严格执行预算管理规定，厉行节约。")
+    c.drawString(200, 80, "“三公”经费支出预算表")
+    c.showPage()
+    c.setFont("STSong-Light", 10)
+    c.drawRightString(550, 800, "单位：万元")
+    for x, text in ((60, "合计"), (130, "因公出国（境）费"), (260, "公务用车购置及运行费"), (450, "公务接待费")):
+        c.drawString(x, 780, text)
+    for x, text in ((250, "小计"), (320, "购置费"), (390, "运行费")):
+        c.drawString(x, 765, text)
+    for x, value in ((90, "25.00"), (200, "5.00"), (280, "15.00"), (420, "15.00"), (500, "5.00")):
+        c.drawRightString(x, 745, value)
+    c.showPage()
+    c.save()
+
+
+def draw_shared_page_pdf(path: Path) -> None:
+    """A contents page listing 收入预算总表 and 支出预算总表, then one page printing both:
+    the first with its caption, the second with only its header below the first's figures."""
+    c = _canvas(path)
+    c.setFont("STSong-Light", 11)
+    c.drawString(250, 800, "目录")
+    c.drawString(80, 770, "一、收入预算总表……………………2")
+    c.drawString(80, 750, "二、支出预算总表……………………2")
+    c.showPage()
+    c.setFont("STSong-Light", 10)
+    c.drawString(200, 800, "一、收入预算总表")
+    c.drawString(50, 782, "编制单位：某某区档案馆")
+    c.drawRightString(550, 782, "单位：万元")
+    for x, text in ((50, "项目"), (380, "总计"), (470, "一般公共预算")):
+        c.drawString(x, 764, text)
+    for i, (label, total) in enumerate((("201 一般公共服务支出", "120.00"), ("合计", "120.00"))):
+        c.drawString(50, 746 - 18 * i, label)
+        c.drawRightString(420, 746 - 18 * i, total)
+        c.drawRightString(530, 746 - 18 * i, total)
+    for x, text in ((50, "科目"), (360, "合计"), (430, "基本支出"), (500, "项目支出")):
+        c.drawString(x, 680, text)
+    for i, (label, *cells) in enumerate((("201 一般公共服务支出", "120.00", "100.00", "20.00"),
+                                         ("合计", "120.00", "100.00", "20.00"))):
+        y = 662 - 18 * i
+        c.drawString(50, y, label)
+        for x, cell in zip((390, 470, 545), cells, strict=True):
+            c.drawRightString(x, y, cell)
+    c.showPage()
+    c.save()

@@ -82,6 +82,8 @@ async function showDocument(d) {
   $("detail").hidden = false;
   $("detail-title").textContent = d.title;
   $("csv").href = "/api/documents/" + id + "/facts?format=csv";
+  $("xlsx").href = "/api/documents/" + id + "/facts?format=xlsx";
+  $("audit-xlsx").href = "/api/documents/" + id + "/audit?format=xlsx";
   const audit = $("audit");
   audit.replaceChildren(el("li", "hint", "正在读取…"));
   const [auditRes, factsRes] = await Promise.all([
@@ -94,6 +96,7 @@ async function showDocument(d) {
     const item = el("li", f.ok ? "ok" : "problem");
     item.appendChild(el("span", "mark", f.ok ? "✓" : "!"));
     item.appendChild(el("span", "", "[" + f.check + "] " + f.message + (f.page ? "（第" + f.page + "页）" : "")));
+    if (f.computation) item.appendChild(el("div", "hint", "计算：" + f.computation));
     audit.appendChild(item);
   }
   if (!findings.length) audit.appendChild(el("li", "hint", "没有审计结果。"));

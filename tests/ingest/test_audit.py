@@ -69,8 +69,25 @@ def _yuan_table(tmp_path: Path, kuan2: str) -> Store:
     return store
 
 
-def test_one_yuan_off_in_a_spreadsheet_yuan_table_is_rounding_not_a_problem(tmp_path: Path) -> None:
+def test_one_yuan_off_where_every_other_total_adds_up_is_a_slip(tmp_path: Path) -> None:
     store = _yuan_table(tmp_path, "405,000")  # 800,000 + 405,000 = 1,205,000: printed 1,205,001
+    slips = [f for f in store.findings() if f.check == "totals" and not f.ok]
+    assert slips and all("1205001" in f.message and "1205000" in f.message for f in slips[:1])
+    assert all(f.places and f.computation for f in slips)
+
+
+def test_one_yuan_gaps_in_several_totals_are_the_documents_rounding(tmp_path: Path) -> None:
+    path = tmp_path / "rounded.pdf"
+    draw_table_pdf(path, [("208 社会保障和就业支出", "500,001", "500,001", ""),
+                          ("20801 人力资源和社会保障管理事务", "200,000", "200,000", ""),
+                          ("20805 行政事业单位养老支出", "300,000", "300,000", ""),
+                          ("210 卫生健康支出", "1,205,001", "1,000,000", "205,001"),
+                          ("21001 卫生健康管理事务", "800,000", "700,000", "100,000"),
+                          ("21002 公立医院", "405,000", "300,000", "105,000"),
+                          ("合计", "1,705,002", "1,500,001", "205,001")], unit="元")
+    store = Store(tmp_path / "data")
+    [result] = ingest_paths([path], store)
+    assert not result.error, result.error
     totals = [f for f in store.findings() if f.check == "totals"]
     assert totals and all(f.ok for f in totals)
     assert any("四舍五入" in f.message for f in totals)
@@ -114,3 +131,19 @@ def test_a_three_public_item_below_its_basic_row_is_a_problem(tmp_path: Path) ->
     store = _ingest_text(tmp_path, text)
     [problem] = [f for f in store.findings() if f.check == "cross_table" and not f.ok]
     assert "公务接待费" in problem.message and "0.04" in problem.message and "0.14" in problem.message
+
+
+def test_a_xiang_printed_with_a_wrong_class_is_repaired_before_the_totals(tmp_path: Path) -> None:
+    path = tmp_path / "misprint.pdf"
+    draw_table_pdf(path, [("210 卫生健康支出", "100.00", "80.00", "20.00"),
+                          ("21011 行政事业单位医疗", "100.00", "80.00", "20.00"),
+                          ("2101101 行政单位医疗", "60.00", "50.00", "10.00"),
+                          ("71102 事业单位医疗", "40.00", "30.00", "10.00"),  # printed "7 11 02"
+                          ("合计", "100.00", "80.00", "20.00")])
+    store = Store(tmp_path / "data")
+    [result] = ingest_paths([path], store)
+    assert not result.error, result.error
+    [code] = [f for f in store.findings() if f.check == "code"]
+    assert "71102" in code.message and "2101102" in code.message
+    assert not [f for f in store.findings() if f.check == "totals" and not f.ok]
+    assert {f.code for f in store.facts() if f.row == "事业单位医疗"} == {"2101102"}

@@ -13,6 +13,7 @@ SLIP_2 = "本级资金 308.43"
 
 
 def _findings(tmp_path: Path, text: str) -> list[Finding]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "doc.txt"
     path.write_text(text, encoding="utf-8")
     store = Store(tmp_path / "data")
@@ -94,3 +95,35 @@ def test_a_change_stated_against_the_wrong_year(tmp_path: Path) -> None:
     problems = _findings(tmp_path, text.replace(line, line.replace("比上年预算增加", "与2022年相比增加")))
     [wrong] = [f for f in problems if "基数" in f.message]
     assert "2022" in wrong.message and "2023" in wrong.message
+
+
+NEIGHBOUR = ("医疗补助（项）：2024 年预算数为 4.62 万元，比上年预算\n\n减少 2.23 万元，下降 32.55%",
+             "医疗补助（项）：2024 年预算数为 12.29 万元，比上年预算\n\n减少 4.63 万元，下降 27.36%")
+
+
+def test_an_item_given_its_neighbours_figures_is_a_copy(tmp_path: Path) -> None:
+    [copy] = [f for f in _findings(tmp_path, _seed(*_mended(), NEIGHBOUR)) if "照抄" in f.message]
+    assert "公务员医疗补助" in copy.message and "行政单位医疗" in copy.message and "4.62" in copy.message
+    assert len(copy.places) == 3 and copy.computation
+
+
+def test_the_same_figure_for_two_items_the_tables_agree_with_is_no_copy(tmp_path: Path) -> None:
+    assert not [f for f in _findings(tmp_path, _seed(*_mended())) if "照抄" in f.message]
+
+
+def test_a_description_of_the_document_with_another_year_is_a_slip(tmp_path: Path) -> None:
+    own = ("年所有收入和支出均纳入单位预算管理。",
+           "年所有收入和支出均纳入单位预算管理。纳入本单位 2023 年单位预算编制范围的预算单位共 1 家。")
+    [slip] = _findings(tmp_path, _seed(*_mended(), own))
+    assert "2023" in slip.message and "2024" in slip.message and slip.places
+    right = (own[0], own[1].replace("2023", "2024"))
+    assert _findings(tmp_path / "right", _seed(*_mended(), right)) == []
+
+
+def test_a_completion_rate_that_does_not_follow_from_its_figures(tmp_path: Path) -> None:
+    text = _seed(*_mended())
+    extra = "\n\n一般公共预算财政拨款支出年初预算为 400.00 万元，支出决算为 390.33 万元，完成年初预算的 97.58%。\n"
+    assert not [f for f in _findings(tmp_path / "ok", text.replace("\n\n", extra, 1)) if "完成" in f.message]
+    [slip] = [f for f in _findings(tmp_path / "slip", text.replace("\n\n", extra.replace("97.58", "97.85"), 1))
+              if "完成" in f.message]
+    assert "97.85%" in slip.message and "= 97.58%" in slip.computation

@@ -190,7 +190,7 @@ EMPTY_TABLES: dict[str, set[tuple[str, int]]] = {
 @pytest.fixture(scope="module")
 def real_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     store = Store(tmp_path_factory.mktemp("real-data"))
-    results = ingest_paths([REAL], store)
+    results = ingest_paths([REAL / name for name in FILES + NEW_FILES], store)
     assert sorted(Path(r.path).name for r in results) == sorted(FILES + NEW_FILES)
     assert not [r.error for r in results if r.error]
     return store

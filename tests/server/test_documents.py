@@ -146,3 +146,20 @@ def test_unknown_documents_are_404(make_client: MakeClient, seed_engine: Engine)
     for path in ("facts", "audit", "suggestions"):
         r = client.get(f"/api/documents/nope/{path}")
         assert r.status_code == 404 and r.json()["detail"]
+
+
+def test_facts_and_audit_as_excel(make_client: MakeClient, seed_engine: Engine) -> None:
+    import openpyxl
+
+    client = make_client(engine=seed_engine)
+    doc_id = client.get("/api/documents").json()[0]["doc_id"]
+    for what, sheet in (("facts", "支出总表"), ("audit", "审计")):
+        r = client.get(f"/api/documents/{doc_id}/{what}?format=xlsx")
+        assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats")
+        assert f'{what}-{doc_id}.xlsx' in r.headers["content-disposition"]
+        assert sheet in openpyxl.load_workbook(io.BytesIO(r.content)).sheetnames
+    assert client.get(f"/api/documents/{doc_id}/facts?format=pdf").status_code == 422
+    assert client.get("/api/documents/nope/audit?format=xlsx").status_code == 404
+    findings = client.get(f"/api/documents/{doc_id}/audit").json()
+    slip = next(f for f in findings if not f["ok"] and "395.83" in f["message"])
+    assert slip["computation"] and [p["page"] for p in slip["places"]] == [21, 1]

@@ -193,6 +193,41 @@ def test_console_lists_documents_with_audit_and_facts(browser, base_url: str) ->
     page.close()
 
 
+def test_console_exports_facts_and_audit_as_excel(browser, base_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The two 导出 Excel buttons download real workbooks: the facts a sheet per table type in
+    the document's columns, the audit with its cited places."""
+    import openpyxl
+    from playwright.sync_api import expect
+
+    page = browser.new_page(accept_downloads=True)
+    page.goto(base_url + "/console")
+    page.get_by_role("button", name="审计与数据").click()
+    expect(page.locator("#facts tbody tr").first).to_be_visible()
+    with page.expect_download() as facts_download:
+        page.locator("#xlsx").click()
+    facts_path = tmp_path / facts_download.value.suggested_filename
+    facts_download.value.save_as(facts_path)
+    with page.expect_download() as audit_download:
+        page.locator("#audit-xlsx").click()
+    audit_path = tmp_path / audit_download.value.suggested_filename
+    audit_download.value.save_as(audit_path)
+    page.close()
+
+    assert facts_path.suffix == ".xlsx" and audit_path.suffix == ".xlsx"
+    book = openpyxl.load_workbook(facts_path)
+    assert {"支出总表", "三公经费表", "正文"} <= set(book.sheetnames)
+    spending = book["支出总表"]
+    head = [c.value for c in spending[1]]
+    assert {"科目编码", "行", "合计", "基本支出", "项目支出", "单位", "页", "原文"} <= set(head)
+    line = next(r for r in spending.iter_rows(min_row=2, values_only=True) if r[head.index("科目编码")] == "2101103")
+    assert float(line[head.index("合计")]) == 4.62
+    audit = openpyxl.load_workbook(audit_path)["审计"]
+    rows = list(audit.iter_rows(min_row=2, values_only=True))
+    problems = [r for r in rows if r[2] == "问题" and r[1] != "parse"]  # parse: what could not be read
+    assert problems and all(r[4] and r[7] for r in problems)  # its computation and its first place's page
+    assert any("395.83" in (r[3] or "") and "395.84" in (r[3] or "") for r in problems)
+
+
 def test_a_ranking_over_units_shows_its_top_and_a_table_of_all(browser, many_url: str) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
