@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -102,7 +103,8 @@ def export_gold(body: GoldExport, services: ServicesDep, who: Staff) -> Response
     text = save_gold(services.state, body, who)
     services.record(who, "export", f"gold {body.name}", "done", {"items": len(body.items)})
     return Response(text, media_type="application/x-ndjson; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{body.name}.jsonl"'})
+                    headers={"Content-Disposition": f"attachment; filename=\"gold.jsonl\"; "
+                                                    f"filename*=UTF-8''{quote(body.name)}.jsonl"})
 
 
 @router.get("/taught", responses=errors(401, 403))

@@ -86,7 +86,10 @@ class QuestionLog:
         db.apply_schema(SCHEMA)
         secret = keys(db)
         self._key, self._salt = bytes.fromhex(secret["message_key"]), bytes.fromhex(secret["conversation_salt"])
-        self._where, self._wording, self._on_drop = where, wording, on_drop
+        # The writer's own connection, opened now: opened later, after the database file was
+        # removed, it would make a new empty one.
+        self._writer_db = connect(*where) if enabled else None
+        self._wording, self._on_drop = wording, on_drop
         self._queue: queue.Queue[Entry] = queue.Queue(maxsize=QUEUE)
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -132,8 +135,8 @@ class QuestionLog:
                     self._thread.start()
 
     def _write(self) -> None:
-        url, data_dir = self._where
-        db = connect(url, data_dir)  # the writer's own connection: requests never wait on it
+        db = self._writer_db
+        assert db is not None
         while True:
             batch = [self._queue.get()]
             while len(batch) < BATCH:
