@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=60.0, help="how long the load runs")
     p.add_argument("--workers", type=int, default=2, help="server workers under load")
     p.add_argument("--no-load", action="store_true", help="skip the concurrent load")
+    p.add_argument("--log-rounds", type=int, default=0,
+                   help="also run the load this many rounds with the question log off and on, side by side")
     args = parser.parse_args(argv)
     settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
     try:
@@ -359,9 +361,14 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from eval.bench import BenchOptions, markdown, run_bench
 
     opts = BenchOptions(tuple(args.n), args.backend, args.workdir, args.reuse, args.questions,
-                        args.clients, args.seconds, args.workers, not args.no_load)
+                        args.clients, args.seconds, args.workers, not args.no_load, log_rounds=args.log_rounds)
     results = run_bench(opts, say=lambda m: print(m, file=sys.stderr, flush=True))
     print(markdown(results))
+    for r in results:
+        log = (r.get("load") or {}).get("question_log")
+        if log:
+            print(f"N={r['n']}: question log off {log['throughput_off_rps']} requests/s, "
+                  f"on {log['throughput_on_rps']} requests/s (on/off {log['on_vs_off']})")
     print(f"JSON: {args.workdir / f'bench-{args.backend}.json'}")
     return 0
 

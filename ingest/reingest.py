@@ -43,7 +43,11 @@ class Reread:
 
 
 def _keyed(facts: list[Fact]) -> dict[Key, str]:
-    return {(f.table, f.code or "", f.row, f.column): f"{f.value} {f.unit}" for f in facts}
+    """Each cell's figures; a cell a document states twice (a table and its prose) keeps both."""
+    cells: dict[Key, list[str]] = {}
+    for f in facts:
+        cells.setdefault((f.table, f.code or "", f.row, f.column), []).append(f"{f.value} {f.unit}")
+    return {k: "、".join(sorted(v)) for k, v in cells.items()}
 
 
 def reingest(store: Store, everything: bool = False, parse: Prepare | None = None,
@@ -64,8 +68,9 @@ def reingest(store: Store, everything: bool = False, parse: Prepare | None = Non
 
 def _reread(store: Store, doc_id: str, title: str, was: str, parse: Prepare) -> Reread:
     result = Reread(doc_id, title, was or "unstamped")
-    before = _keyed(store.facts(doc_id))
-    result.facts_before = len(before)
+    old = store.facts(doc_id)
+    before = _keyed(old)
+    result.facts_before = len(old)
     files = store.file_rows(doc_id)
     if any(store.original(sha) is None for sha, _ in files):
         result.error = "its original file is not kept (ingested before originals were): ingest the file again"
@@ -84,8 +89,9 @@ def _reread(store: Store, doc_id: str, title: str, was: str, parse: Prepare) -> 
             store.save(p.doc, p.files, p.tables, p.facts, p.chunks, p.findings, absorb=absorb,
                        originals=[(sha, name, path.read_bytes())])
             now = p.doc.doc_id
-    after = _keyed(store.facts(now))
-    result.new_doc_id, result.facts_after = now, len(after)
+    new = store.facts(now)
+    after = _keyed(new)
+    result.new_doc_id, result.facts_after = now, len(new)
     result.added = len(after.keys() - before.keys())
     result.removed = len(before.keys() - after.keys())
     changed = [k for k in before.keys() & after.keys() if before[k] != after[k]]

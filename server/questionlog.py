@@ -41,7 +41,11 @@ CREATE INDEX IF NOT EXISTS feedback_at ON feedback(at);
 CREATE TABLE IF NOT EXISTS log_keys (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 STATUSES = ("answered", "clarify", "not_understood", "not_disclosed", "refused", "error")
-BATCH = 200  # entries written per transaction
+BATCH = 500  # entries written per transaction at most
+# The writer gathers entries this long before it writes: one short write transaction a second
+# per worker, rather than one per question taking SQLite's write lock that the conversations'
+# saves of every worker also need.
+GATHER_SECONDS = 1.0
 QUEUE = 10_000  # entries waiting at most; past it they are dropped (and counted), never waited for
 PURGE_SECONDS = 3600.0
 log = logging.getLogger("budgetqa.questions")
@@ -93,6 +97,7 @@ class QuestionLog:
         self._queue: queue.Queue[Entry] = queue.Queue(maxsize=QUEUE)
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._hurry = threading.Event()  # flush(): write what is queued now
         self._purged = 0.0
 
     # --- message ids --------------------------------------------------------------------
@@ -125,6 +130,7 @@ class QuestionLog:
     def flush(self) -> None:
         """Wait until every queued entry is written (tests, shutdown)."""
         if self._thread is not None:
+            self._hurry.set()
             self._queue.join()
 
     def _ensure_writer(self) -> None:
@@ -139,11 +145,12 @@ class QuestionLog:
         assert db is not None
         while True:
             batch = [self._queue.get()]
-            while len(batch) < BATCH:
+            until = time.monotonic() + GATHER_SECONDS
+            while len(batch) < BATCH and (left := until - time.monotonic()) > 0 and not self._hurry.is_set():
                 try:
-                    batch.append(self._queue.get_nowait())
+                    batch.append(self._queue.get(timeout=min(left, 0.05)))
                 except queue.Empty:
-                    break
+                    continue
             try:
                 self._insert(db, batch)
                 if time.time() - self._purged > PURGE_SECONDS:
@@ -151,6 +158,8 @@ class QuestionLog:
             except Exception as exc:  # a full disk or a lost database: the log loses entries, not the service
                 log.warning("question log: %d entries not written: %s", len(batch), exc)
             finally:
+                if self._queue.empty():
+                    self._hurry.clear()
                 for _ in batch:
                     self._queue.task_done()
 
