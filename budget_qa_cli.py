@@ -245,9 +245,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from server.observe import MULTIPROC, log_config
 
     if not os.environ.get(MULTIPROC):  # the workers' metrics, summed by whichever answers /metrics
+        import atexit
+        import shutil
         import tempfile
 
         os.environ[MULTIPROC] = tempfile.mkdtemp(prefix="budgetqa-metrics-")
+        atexit.register(shutil.rmtree, os.environ[MULTIPROC], True)
     logging = {"log_config": log_config(args.log_format), "access_log": False}  # our access line has no IP
     if args.workers > 1:  # each worker builds its app from the environment (uvicorn's factory)
         os.environ["BUDGETQA_DATA_DIR"] = str(settings.data_dir)

@@ -115,11 +115,11 @@ class Services:
 
     def embed(self) -> EmbeddingCache | None:
         """Wordings' vectors for grouping near-duplicate questions, with the engine's model."""
-        one = getattr(self.engine().vectors, "embed_query", None)
-        if one is None:
+        embed = getattr(self.engine().vectors, "embed_texts", None)
+        if embed is None:
             return None
         if self._embeddings is None:
-            self._embeddings = EmbeddingCache(one)
+            self._embeddings = EmbeddingCache(embed)
         return self._embeddings
 
     def _job_ended(self, job: Job) -> None:

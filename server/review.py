@@ -141,16 +141,19 @@ def _cluster(order: list[str], embed: Embed | None, similarity: float) -> dict[s
 
 
 class EmbeddingCache:
-    """Vectors of wordings already seen by this process: a review embeds only new ones."""
+    """Vectors of wordings already seen by this process: a review embeds only new ones, in
+    batches."""
 
-    def __init__(self, embed_one: Callable[[str], list[float]], limit: int = 20_000) -> None:
-        self._embed_one, self._limit = embed_one, limit
+    def __init__(self, embed: Embed, limit: int = 20_000) -> None:
+        self._embed, self._limit = embed, limit
         self._seen: dict[str, list[float]] = {}
 
     def __call__(self, texts: list[str]) -> list[list[float]]:
-        for t in texts:
-            if t not in self._seen:
-                if len(self._seen) >= self._limit:
-                    self._seen.clear()
-                self._seen[t] = self._embed_one(t)
+        new = [t for t in dict.fromkeys(texts) if t not in self._seen]
+        if len(self._seen) + len(new) > self._limit:
+            self._seen.clear()
+            new = list(dict.fromkeys(texts))
+        for start in range(0, len(new), 256):
+            part = new[start:start + 256]
+            self._seen.update(zip(part, self._embed(part), strict=True))
         return [self._seen[t] for t in texts]

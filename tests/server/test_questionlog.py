@@ -10,6 +10,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
 from conftest import STAFF, MakeClient
 from fastapi.testclient import TestClient
 
@@ -183,3 +184,20 @@ def test_a_gold_export_runs_in_budget_qa_eval(make_client: MakeClient, seeded_di
                       headers=STAFF)
     assert bad.status_code == 400 and "期望" in bad.json()["detail"]
     assert client.get("/api/activity", headers=STAFF).json()[0]["target"] == "gold 第一批"
+
+
+@pytest.mark.slow
+def test_the_shipped_model_joins_rewordings_and_keeps_other_questions_apart() -> None:
+    from ingest import Settings
+    from ingest.embedding import load_embedder
+    from server.review import EmbeddingCache
+
+    settings = Settings()
+    model = load_embedder(settings.embedding_model or None, settings.model_cache)
+    asked = ["三公经费是多少", "三公经费是多少钱？", "三公经费有多少", "今年三公经费多少", "三公经费为什么增加了",
+             "公务接待费是多少", "机关运行经费是多少", "社保中心今年一共有多少钱"]
+    entries = [Logged(str(i), 100.0 - i, "web", q, wording(q), "not_understood", "", [], None, None)
+               for i, q in enumerate(asked)]
+    groups = group_questions(entries, EmbeddingCache(model.embed_documents), similarity=0.98)
+    together = next(g for g in groups if g.count == 4)
+    assert set(together.wordings) == set(asked[:4]) and len(groups) == 5
