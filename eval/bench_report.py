@@ -32,6 +32,15 @@ def _load(r: dict[str, Any]) -> str:
             f"p95 {_ms(lo['p95_ms'])}, max {_ms(lo['max_ms'])}; {lo['throughput_rps']} req/s; {lo['errors']} errors")
 
 
+def _log(r: dict[str, Any]) -> str:
+    q = (r.get("load") or {}).get("question_log")
+    if not q:
+        return "–"
+    return (f"{q['throughput_off_rps']} / {q['throughput_on_rps']} req/s (on/off {q['on_vs_off']}; rounds off "
+            + ", ".join(str(x["throughput_rps"]) for x in q["rounds"]["off"]) + "; on "
+            + ", ".join(str(x["throughput_rps"]) for x in q["rounds"]["on"]) + ")")
+
+
 ROWS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
     ("ingest (CLI, vectors on)", _ingest),
     ("documents with their own unit and year", lambda r: f"{r['own_documents']}/{r['n']}"),
@@ -62,15 +71,6 @@ ROWS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
     ("HTTP load", _load),
     ("HTTP load, question log off / on (alternating rounds)", _log),
 ]
-
-
-def _log(r: dict[str, Any]) -> str:
-    q = (r.get("load") or {}).get("question_log")
-    if not q:
-        return "–"
-    return (f"{q['throughput_off_rps']} / {q['throughput_on_rps']} req/s (on/off {q['on_vs_off']}; rounds off "
-            + ", ".join(str(x["throughput_rps"]) for x in q["rounds"]["off"]) + "; on "
-            + ", ".join(str(x["throughput_rps"]) for x in q["rounds"]["on"]) + ")")
 
 
 def rows(results: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
