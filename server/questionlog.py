@@ -5,8 +5,10 @@ leaves the database), so turns of one conversation group together and nobody can
 conversation id back. Entries older than `BUDGETQA_LOG_DAYS` are purged; with
 `BUDGETQA_LOG_QUESTIONS=0` nothing is written.
 
-A request only puts its entry on a queue: a thread of this process writes the queue in
-batches through a connection of its own, so answering never waits for the database.
+A request only appends its entry to a buffer (no lock, no thread woken): a thread of this
+process wakes once a second and writes what gathered in one transaction through a
+connection of its own, so answering never waits for the database, nor hands the
+interpreter to the writer at every question.
 
 Every reply carries a `message_id` signed with a key kept in the database (every worker
 shares it), so feedback can name a reply the log has not written yet, or one never logged,
@@ -18,10 +20,10 @@ import hashlib
 import hmac
 import json
 import logging
-import queue
 import secrets
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,7 +96,8 @@ class QuestionLog:
         # removed, it would make a new empty one.
         self._writer_db = connect(*where) if enabled else None
         self._wording, self._on_drop = wording, on_drop
-        self._queue: queue.Queue[Entry] = queue.Queue(maxsize=QUEUE)
+        self._pending: deque[Entry] = deque()
+        self._writing = False
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._hurry = threading.Event()  # flush(): write what is queued now
@@ -121,17 +124,20 @@ class QuestionLog:
         if not self.enabled:
             return
         self._ensure_writer()
-        try:
-            self._queue.put_nowait(entry)
-        except queue.Full:
+        if len(self._pending) >= QUEUE:  # the database is stuck: drop, never wait
             if self._on_drop is not None:
                 self._on_drop()
+            return
+        self._pending.append(entry)
 
-    def flush(self) -> None:
-        """Wait until every queued entry is written (tests, shutdown)."""
-        if self._thread is not None:
-            self._hurry.set()
-            self._queue.join()
+    def flush(self, timeout: float = 30.0) -> None:
+        """Wait until every entry recorded so far is written (tests, the 问题 page, shutdown)."""
+        if self._thread is None:
+            return
+        self._hurry.set()
+        deadline = time.monotonic() + timeout
+        while (self._pending or self._writing) and time.monotonic() < deadline:
+            time.sleep(0.005)
 
     def _ensure_writer(self) -> None:
         if self._thread is None:
@@ -144,24 +150,21 @@ class QuestionLog:
         db = self._writer_db
         assert db is not None
         while True:
-            batch = [self._queue.get()]
-            until = time.monotonic() + GATHER_SECONDS
-            while len(batch) < BATCH and (left := until - time.monotonic()) > 0 and not self._hurry.is_set():
-                try:
-                    batch.append(self._queue.get(timeout=min(left, 0.05)))
-                except queue.Empty:
-                    continue
+            self._hurry.wait(GATHER_SECONDS)
+            self._hurry.clear()
+            self._writing = True
+            batch: list[Entry] = []
+            while self._pending and len(batch) < QUEUE:
+                batch.append(self._pending.popleft())
             try:
-                self._insert(db, batch)
+                for start in range(0, len(batch), BATCH):
+                    self._insert(db, batch[start:start + BATCH])
                 if time.time() - self._purged > PURGE_SECONDS:
                     self.purge(db)
             except Exception as exc:  # a full disk or a lost database: the log loses entries, not the service
                 log.warning("question log: %d entries not written: %s", len(batch), exc)
             finally:
-                if self._queue.empty():
-                    self._hurry.clear()
-                for _ in batch:
-                    self._queue.task_done()
+                self._writing = False
 
     def _insert(self, db: Database, batch: list[Entry]) -> None:
         rows = [(e.message_id, e.at, e.channel, e.question, self._wording(e.question), e.status, e.answer,
