@@ -42,6 +42,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1,
                    help="worker processes, each with its own engine, sharing conversations and limits")
+    p.add_argument("--log-format", choices=["text", "json"], default="text",
+                   help="log lines as text or JSON objects; each carries the request id")
+    p = sub.add_parser("staff", help="staff accounts: a token each, stored only as its hash")
+    staff = p.add_subparsers(dest="staff_command", required=True)
+    staff.add_parser("add", help="a new account; its token is printed once").add_argument("name")
+    staff.add_parser("list", help="the accounts, active and revoked")
+    staff.add_parser("revoke", help="revoke every token of NAME").add_argument("name")
+    p = sub.add_parser("backup", help="a consistent copy of the store and its originals (safe while serving)")
+    p.add_argument("dest", type=Path)
+    p = sub.add_parser("restore", help="a backup into an empty --data-dir; the vectors are rebuilt")
+    p.add_argument("src", type=Path)
+    p = sub.add_parser("check", help="database integrity, vectors against chunks, pending outbox")
+    p.add_argument("--repair", action="store_true", help="reconcile the vectors with the chunks")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("reingest", help="re-read the stored originals read by another extractor version")
+    p.add_argument("--all", action="store_true", help="every document, whatever version read it")
     p = sub.add_parser("bench", help="benchmark on N synthetic documents (not a test): start, memory, latency, load")
     p.add_argument("--n", type=int, nargs="+", default=[50, 200, 1000], help="corpus sizes (50 200 1000)")
     p.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
@@ -52,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=60.0, help="how long the load runs")
     p.add_argument("--workers", type=int, default=2, help="server workers under load")
     p.add_argument("--no-load", action="store_true", help="skip the concurrent load")
+    p.add_argument("--log-rounds", type=int, default=0,
+                   help="also run the load this many rounds with the question log off and on, side by side")
     args = parser.parse_args(argv)
     if not args.verbose:
         quiet_libraries()
@@ -153,7 +171,10 @@ def _print_result(out: Any, store: Any, r: Any) -> Counter[str]:
     types = ", ".join(f"{k} {v}" for k, v in r.tables_by_type.items())
     out.print(f"✓ {r.path}: {r.title} [{r.doc_id}] {r.tables} tables ({types}), "
               f"{r.facts} facts, {r.chunks} chunks, {r.findings} audit findings "
-              f"({_problem_counts(problems) or 'no problems'}), {r.seconds:.1f}s")
+              f"({_problem_counts(problems) or 'no problems'}), {r.seconds:.1f}s, read as {r.encoding}")
+    if r.vectors_pending:
+        out.print(f"    !! stored; {r.vectors_pending} passage vectors pending (the vector index failed): "
+                  "`budget-qa check --repair` adds them")
     out.print(f"    身份：{r.identity}")
     out.print(f"    表格：{r.catalogue}")
     if r.replaced:
@@ -288,30 +309,144 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     import uvicorn
 
+    from server.observe import MULTIPROC, log_config
+
+    if not os.environ.get(MULTIPROC):  # the workers' metrics, summed by whichever answers /metrics
+        import atexit
+        import shutil
+        import tempfile
+
+        os.environ[MULTIPROC] = tempfile.mkdtemp(prefix="budgetqa-metrics-")
+        atexit.register(shutil.rmtree, os.environ[MULTIPROC], True)
+    logging = {"log_config": log_config(args.log_format), "access_log": False}  # our access line has no IP
     if args.workers > 1:  # each worker builds its app from the environment (uvicorn's factory)
         os.environ["BUDGETQA_DATA_DIR"] = str(settings.data_dir)
         uvicorn.run("server.app:app_from_environment", factory=True, host=args.host, port=args.port,
-                    workers=args.workers)
+                    workers=args.workers, **logging)  # type: ignore[arg-type]
         return 0
     from server.app import create_app, ready
 
-    uvicorn.run(ready(create_app(settings)), host=args.host, port=args.port)
+    uvicorn.run(ready(create_app(settings)), host=args.host, port=args.port, **logging)  # type: ignore[arg-type]
     return 0
+
+
+def _who() -> str:
+    import getpass
+
+    return f"cli:{getpass.getuser()}"
+
+
+def _record(settings: Settings, action: str, target: str, result: str, detail: dict[str, Any]) -> None:
+    from ingest import Store
+
+    store = Store(Path(settings.data_dir), database_url=settings.database_url)
+    store.record(_who(), action, target, result, detail)
+    store.close()
+
+
+def cmd_staff(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from ingest.db import connect
+    from server.staff import StaffAccounts
+
+    accounts = StaffAccounts(connect(settings.database_url, Path(settings.data_dir)))
+    if args.staff_command == "add":
+        token = accounts.add(args.name)
+        _record(settings, "staff add", args.name, "done", {})
+        print(f"staff account {args.name} added; its token, shown only now (keep it secret):")
+        print(token)
+    elif args.staff_command == "revoke":
+        n = accounts.revoke(args.name)
+        _record(settings, "staff revoke", args.name, "done" if n else "unknown", {"tokens": n})
+        print(f"{n} token(s) of {args.name} revoked" if n else f"no active token of {args.name}")
+        return 0 if n else 1
+    else:
+        for a in accounts.accounts():
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(a.created))
+            state = "active" if a.revoked is None else \
+                "revoked " + time.strftime("%Y-%m-%d %H:%M", time.localtime(a.revoked))
+            print(f"{a.name}\t{a.token_id}\tadded {when}\t{state}")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.backup import backup
+
+    manifest = backup(settings, args.dest)
+    counts = manifest["counts"]
+    _record(settings, "backup", str(args.dest), "done", {"counts": counts})
+    print(f"backup in {args.dest}: {counts.get('documents', 0)} documents, {counts.get('facts', 0)} facts, "
+          f"{len(manifest['originals'])} originals, {counts.get('question_log', 0)} logged questions; "
+          f"database sha256 {manifest['database']['sha256'][:16]}…")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest import open_store
+    from ingest.backup import restore
+
+    manifest = restore(args.src, settings)
+    store = open_store(settings)  # embeds every passage again: the vectors are derived
+    missing, orphans = store.vector_differences()
+    store.record(_who(), "restore", str(args.src), "done" if not missing else "vectors pending",
+                 {"counts": manifest["counts"], "vectors": len(store.vectors.ids()) if store.vectors else 0})
+    print(f"restored {manifest['counts'].get('documents', 0)} documents, {manifest['counts'].get('facts', 0)} facts "
+          f"into {settings.data_dir}; vectors rebuilt: {len(store.vectors.ids()) if store.vectors else 0}"
+          f"{f', {len(missing)} still missing' if missing else ''}")
+    return 0 if not missing and not orphans else 1
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest import open_store
+    from ingest.check import check_store
+
+    report = check_store(open_store(settings, reconcile=False), repair=args.repair)
+    if args.repair:
+        _record(settings, "check --repair", str(settings.data_dir), "done" if report.ok else "failed",
+                report.repaired or {})
+    print(json.dumps(report.to_json(), ensure_ascii=False) if args.json else "\n".join(report.lines()))
+    return 0 if report.ok else 1
+
+
+def cmd_reingest(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest import open_store
+    from ingest.reingest import reingest
+    from ingest.version import extractor_version
+    from ingest.worker import isolated
+
+    store = open_store(settings)
+    results = reingest(store, args.all, isolated(settings.limits), lambda r: print(r.line(), flush=True))
+    changed = [r for r in results if r.added or r.removed or r.changed]
+    failed = [r for r in results if r.error]
+    store.record(_who(), "reingest", f"{len(results)} documents", "failed" if failed else "done",
+                 {"extractor": extractor_version(), "changed": [r.doc_id for r in changed],
+                  "failed": [r.doc_id for r in failed]})
+    print(f"{len(results)} documents re-read with extractor {extractor_version()}: {len(changed)} changed, "
+          f"{len(failed)} failed")
+    return 1 if failed else 0
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from eval.bench import BenchOptions, markdown, run_bench
 
     opts = BenchOptions(tuple(args.n), args.backend, args.workdir, args.reuse, args.questions,
-                        args.clients, args.seconds, args.workers, not args.no_load)
+                        args.clients, args.seconds, args.workers, not args.no_load, log_rounds=args.log_rounds)
     results = run_bench(opts, say=lambda m: print(m, file=sys.stderr, flush=True))
     print(markdown(results))
+    for r in results:
+        log = (r.get("load") or {}).get("question_log")
+        if log:
+            print(f"N={r['n']}: question log off {log['throughput_off_rps']} requests/s, "
+                  f"on {log['throughput_on_rps']} requests/s (on/off {log['on_vs_off']})")
     print(f"JSON: {args.workdir / f'bench-{args.backend}.json'}")
     return 0
 
 
 COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "eval": cmd_eval, "facts": cmd_facts,
-            "audit": cmd_audit, "documents": cmd_documents, "serve": cmd_serve, "bench": cmd_bench}
+            "audit": cmd_audit, "documents": cmd_documents, "serve": cmd_serve, "bench": cmd_bench,
+            "staff": cmd_staff, "backup": cmd_backup, "restore": cmd_restore, "check": cmd_check,
+            "reingest": cmd_reingest}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -42,6 +42,7 @@ class BenchOptions:
     workers: int = 2
     load: bool = True
     seed: int = 12
+    log_rounds: int = 0  # rounds of the load with the question log off and on, side by side
 
 
 def cli_path() -> Path:
@@ -131,6 +132,12 @@ def measure(n: int, opts: BenchOptions, home: Path, env: dict[str, str],
         peak = server.peak_mb
     finally:
         server.stop()
+    if opts.log_rounds:
+        from eval.bench_log import log_overhead
+
+        loaded["question_log"] = log_overhead(cli_path(), data, env, [o.question for o in outcomes
+                                                                       if o.question.kind in LOAD_KINDS],
+                                              opts.clients, opts.seconds, opts.workers, opts.log_rounds, say)
     return {"documents": len(docs), "own_documents": own, "start_seconds": round(start, 2),
             "rss_start_mb": round(rss_start), "rss_peak_mb": round(max(peak, loaded.pop("peak_mb", 0.0))),
             "kinds": {k: summarize([o for o in outcomes if o.question.kind == k]) for k in KINDS},

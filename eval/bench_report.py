@@ -26,10 +26,19 @@ def _ingest(r: dict[str, Any]) -> str:
 
 def _load(r: dict[str, Any]) -> str:
     lo = r.get("load") or {}
-    if not lo:
+    if "clients" not in lo:
         return "–"
     return (f"{lo['clients']} clients × {lo['seconds']:.0f} s, {lo['workers']} worker(s): p50 {_ms(lo['p50_ms'])}, "
             f"p95 {_ms(lo['p95_ms'])}, max {_ms(lo['max_ms'])}; {lo['throughput_rps']} req/s; {lo['errors']} errors")
+
+
+def _log(r: dict[str, Any]) -> str:
+    q = (r.get("load") or {}).get("question_log")
+    if not q:
+        return "–"
+    return (f"{q['throughput_off_rps']} / {q['throughput_on_rps']} req/s (on/off {q['on_vs_off']}; rounds off "
+            + ", ".join(str(x["throughput_rps"]) for x in q["rounds"]["off"]) + "; on "
+            + ", ".join(str(x["throughput_rps"]) for x in q["rounds"]["on"]) + ")")
 
 
 ROWS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
@@ -60,6 +69,7 @@ ROWS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
      lambda r: f"{r['kinds']['compare']['units_listed_mean']}, {r['kinds']['compare']['other_units_mean']}, "
                f"{r['kinds']['compare']['wrong_doc']}/{r['kinds']['compare']['asked']}"),
     ("HTTP load", _load),
+    ("HTTP load, question log off / on (alternating rounds)", _log),
 ]
 
 

@@ -18,12 +18,14 @@ if TYPE_CHECKING:
 
 
 def open_store(settings: Settings, vectors: bool = True,
-               on_wait: Callable[[str], None] | None = None, embedder: Embeddings | None = None) -> Store:
+               on_wait: Callable[[str], None] | None = None, embedder: Embeddings | None = None,
+               reconcile: bool = True) -> Store:
     """The stores: under the data dir, or the PostgreSQL database and the Chroma server the
     settings name. With vectors, the embedding model is loaded (offline) and Chroma is
     reconciled with the database (what a killed writer left undone), unless another
-    process is writing right now. `on_wait` hears when a write has to wait for another;
-    `embedder` replaces the configured model (tests)."""
+    process is writing right now, or `reconcile` is false (`budget-qa check` looks first).
+    `on_wait` hears when a write has to wait for another; `embedder` replaces the
+    configured model (tests)."""
     index: VectorIndex | None = None
     if vectors:
         from ingest.embedding import load_embedder
@@ -35,7 +37,7 @@ def open_store(settings: Settings, vectors: bool = True,
     data_dir = Path(settings.data_dir)
     lock = write_lock(data_dir, settings.database_url, settings.lock_timeout, on_wait)
     store = Store(data_dir, index, lock, settings.database_url)
-    if index is not None:
+    if index is not None and reconcile:
         try:
             with store.lock.hold(timeout=0):
                 store.reconcile()

@@ -27,6 +27,13 @@ CREATE TABLE IF NOT EXISTS findings (doc_id TEXT, kind TEXT, ok INTEGER, message
   page INTEGER, tbl TEXT, seq BIGINT, places TEXT, computation TEXT);
 CREATE TABLE IF NOT EXISTS vector_outbox (chunk_id TEXT PRIMARY KEY, op TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS originals (sha256 TEXT PRIMARY KEY, name TEXT NOT NULL, size BIGINT NOT NULL,
+  content BYTEA NOT NULL);
+CREATE TABLE IF NOT EXISTS taught (taught_id TEXT PRIMARY KEY, said TEXT NOT NULL, means TEXT NOT NULL,
+  kind TEXT NOT NULL, who TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, undone_by TEXT,
+  undone_at DOUBLE PRECISION);
+CREATE TABLE IF NOT EXISTS activity (at DOUBLE PRECISION NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,
+  target TEXT NOT NULL, result TEXT NOT NULL, detail TEXT NOT NULL, seq BIGINT NOT NULL);
 """
 INDEXES = """
 CREATE INDEX IF NOT EXISTS facts_doc ON facts(doc_id);
@@ -41,11 +48,14 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE INDEX IF NOT EXISTS chunks_seq ON chunks(seq);
 CREATE INDEX IF NOT EXISTS findings_doc ON findings(doc_id);
 CREATE INDEX IF NOT EXISTS findings_seq ON findings(seq);
+CREATE INDEX IF NOT EXISTS activity_seq ON activity(seq);
 """
 ORDERED = ("tables", "facts", "chunks", "findings")  # rows carry seq
-ADDED = (("facts", "source TEXT"), *((t, "seq BIGINT") for t in ORDERED),  # columns later versions added
-         ("facts", "labels TEXT"), ("findings", "places TEXT"), ("findings", "computation TEXT"))
-NAMES = {"meta", "vector_outbox", *(s.split()[5] for s in statements(INDEXES))}
+# Columns later versions added; `extractor` stamps a document with the reading code's version.
+ADDED = (("facts", "source TEXT"), *((t, "seq BIGINT") for t in ORDERED),
+         ("facts", "labels TEXT"), ("findings", "places TEXT"), ("findings", "computation TEXT"),
+         ("documents", "extractor TEXT"))
+NAMES = {"meta", "vector_outbox", "originals", "taught", "activity", *(s.split()[5] for s in statements(INDEXES))}
 
 
 def ensure_schema(db: Database) -> None:

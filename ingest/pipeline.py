@@ -23,7 +23,7 @@ from ingest.identify import Identity, identify
 from ingest.model import Chunk, Document, Fact, Finding, Page, Table, content_id
 from ingest.names import unit_key
 from ingest.prose import paragraphs, prose_facts
-from ingest.read import file_sha256, read_pages
+from ingest.read import file_encoding, file_sha256, read_pages
 from ingest.schemas import squash
 from ingest.store import Store
 from ingest.tables import find_tables
@@ -50,6 +50,8 @@ class FileResult:
     replaced: list[str] = field(default_factory=list)  # earlier files of this document it replaces
     catalogue: str = ""  # expected tables found, empty and missing
     missing: int = 0
+    encoding: str = ""  # "PDF", or the text encoding the file was read in
+    vectors_pending: int = 0  # stored, but these chunk vectors wait in the outbox (the index failed)
 
 
 def expand(paths: list[Path]) -> list[Path]:
@@ -79,6 +81,7 @@ class Prepared:
     replaced: list[str] = field(default_factory=list)
     catalogue: str = ""
     missing: int = 0
+    encoding: str = ""
 
 
 OnPage = Callable[[int, int], None]
@@ -118,8 +121,9 @@ def ingest_file(path: Path, store: Store, on_page: OnPage | None = None,
                 result.doc_id, result.unchanged = known, True
                 return result
             prepared = (parse or prepare)(path, sha, store, on_page)
-            store.save(prepared.doc, prepared.files, prepared.tables, prepared.facts, prepared.chunks,
-                       prepared.findings, absorb=prepared.absorb)
+            result.vectors_pending = store.save(
+                prepared.doc, prepared.files, prepared.tables, prepared.facts, prepared.chunks,
+                prepared.findings, absorb=prepared.absorb, originals=[(sha, path.name, path.read_bytes())])
         _describe(prepared, result)
     except IngestError as exc:
         result.error = str(exc)
@@ -137,6 +141,7 @@ def _describe(p: Prepared, result: FileResult) -> None:
     result.problems = sum(1 for f in p.findings if not f.ok)
     result.identity, result.replaced = p.identity, p.replaced
     result.catalogue, result.missing = p.catalogue, p.missing
+    result.encoding = p.encoding
 
 
 def prepare(path: Path, sha: str, store: Store, on_page: OnPage | None = None) -> Prepared:
@@ -210,7 +215,7 @@ def prepare(path: Path, sha: str, store: Store, on_page: OnPage | None = None) -
     findings.append(Finding(doc_id, "identity", True, decided))
     absorbed = tuple(i for i in adopt if i != doc_id and store.document(i) is not None)
     return Prepared(doc, files, tables, facts, chunks, findings, absorbed,
-                    decided, result.replaced, result.catalogue, result.missing)
+                    decided, result.replaced, result.catalogue, result.missing, file_encoding(path))
 
 
 def _catalogue(doc_id: str, ident: Identity, pages: list[Page], tables: list[Table],

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from ingest.charset import NotText, decode_text, encoding_label, looks_binary
 from ingest.errors import UnreadableDocument
 from ingest.layout import page_geometry
 from ingest.model import Page
@@ -21,8 +22,8 @@ def file_sha256(path: Path) -> str:
 
 
 def read_pages(path: Path, on_page: Callable[[int, int], None] | None = None) -> list[Page]:
-    """Pages of text of a PDF (with a text layer) or a UTF-8 text extract; `on_page(done, total)`
-    follows a PDF's progress."""
+    """Pages of text of a PDF (with a text layer) or a text extract (ingest.charset: UTF-8,
+    UTF-16/32 with a BOM, GB18030/GBK); `on_page(done, total)` follows a PDF's progress."""
     try:
         head = path.read_bytes()[:8]
     except OSError as exc:
@@ -32,16 +33,26 @@ def read_pages(path: Path, on_page: Callable[[int, int], None] | None = None) ->
     return _read_text(path)
 
 
+def file_encoding(path: Path) -> str:
+    """What the file was read as, for the ingest report: "PDF" or a text encoding's name."""
+    with path.open("rb") as f:
+        if f.read(len(PDF_MAGIC)) == PDF_MAGIC:
+            return "PDF"
+    raw = path.read_bytes()
+    try:
+        return encoding_label(decode_text(raw)[1])
+    except NotText:
+        return ""
+
+
 def _read_text(path: Path) -> list[Page]:
     raw = path.read_bytes()
-    if b"\x00" in raw[:4096]:
-        raise UnreadableDocument(f"{path.name}: a binary file, neither a PDF nor UTF-8 text")
+    if looks_binary(raw):
+        raise UnreadableDocument(f"{path.name}: a binary file, neither a PDF nor text")
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UnreadableDocument(
-            f"{path.name}: not UTF-8 text (byte {exc.start} is invalid); save it as UTF-8"
-        ) from exc
+        text, _ = decode_text(raw)
+    except NotText as exc:
+        raise UnreadableDocument(f"{path.name}: not UTF-8 or GB18030 text ({exc}); save it as UTF-8") from exc
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise UnreadableDocument(f"{path.name}: the file is empty")

@@ -13,7 +13,8 @@ The SQL here runs unchanged on both databases (see ingest.db for what that asks)
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import logging
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -24,8 +25,11 @@ from ingest.ddl import ensure_schema, next_seq
 from ingest.errors import StoreError
 from ingest.lock import Lock, crash_point, write_lock
 from ingest.model import Chunk, Document, Fact, Finding, Place, Table
+from ingest.records import Taught, activity, add_taught, record_activity, taught_words, undo_taught
+from ingest.version import extractor_version
 
 BATCH = 16  # chunks embedded per Chroma call
+log = logging.getLogger("budgetqa.store")
 
 
 # Prose is embedded; a table row is found through its typed facts and BM25, so its
@@ -90,24 +94,39 @@ class Store:
 
     def save(self, doc: Document, files: list[tuple[str, str]], tables: list[Table],
              facts: list[Fact], chunks: list[Chunk], findings: list[Finding],
-             absorb: tuple[str, ...] = ()) -> None:
+             absorb: tuple[str, ...] = (), originals: Sequence[tuple[str, str, bytes]] = ()) -> int:
         """Replace everything stored for the document, and remove the documents it absorbs
-        (whose content it now holds), atomically; then bring the vectors in line."""
+        (whose content it now holds), atomically, with the original files (sha256, name,
+        bytes) it was read from; then bring the vectors in line. Returns the vectors still
+        pending: 0, unless the vector index failed (the document is stored all the same,
+        and the outbox keeps them for the next writer, `reconcile` or `budget-qa check --repair`)."""
         ids = (doc.doc_id, *absorb)
         marks = ",".join("?" * len(ids))
         with self.lock.hold():
-            self._save(ids, marks, doc, files, tables, facts, chunks, findings)
+            self._save(ids, marks, doc, files, tables, facts, chunks, findings, list(originals))
+            return self._sync_after_commit()
+
+    def _sync_after_commit(self) -> int:
+        try:
+            self.sync_vectors()
+        except Exception as exc:  # Chroma's errors have no common base; the outbox keeps the work
+            log.warning("vectors left pending in the outbox: %s", exc)
+        return self.pending_vectors() if self.vectors is not None else 0
 
     def _save(self, ids: tuple[str, ...], marks: str, doc: Document, files: list[tuple[str, str]],
-              tables: list[Table], facts: list[Fact], chunks: list[Chunk], findings: list[Finding]) -> None:
+              tables: list[Table], facts: list[Fact], chunks: list[Chunk], findings: list[Finding],
+              originals: list[tuple[str, str, bytes]]) -> None:
         with self._transaction() as db:
             old = {r[0] for r in db.execute(f"SELECT chunk_id FROM chunks WHERE doc_id IN ({marks})", ids)}
             for table in ("documents", "files", "tables", "facts", "chunks", "findings"):
                 db.execute(f"DELETE FROM {table} WHERE doc_id IN ({marks})", ids)
             db.execute("INSERT INTO documents (doc_id, title, unit, year, kind, source, sha256, pages, "
-                       "region) VALUES (?,?,?,?,?,?,?,?,?)",
+                       "region, extractor) VALUES (?,?,?,?,?,?,?,?,?,?)",
                        (doc.doc_id, doc.title, doc.unit, doc.year, doc.kind, doc.source,
-                        doc.sha256, doc.pages, doc.region))
+                        doc.sha256, doc.pages, doc.region, extractor_version()))
+            db.executemany("INSERT INTO originals (sha256, name, size, content) VALUES (?,?,?,?) "
+                           "ON CONFLICT(sha256) DO NOTHING", [(sha, name, len(data), data)
+                                                              for sha, name, data in originals])
             db.executemany("INSERT INTO files (sha256, doc_id, name) VALUES (?,?,?) ON CONFLICT(sha256) DO UPDATE "
                            "SET doc_id = excluded.doc_id, name = excluded.name",
                            [(sha, doc.doc_id, name) for sha, name in files])
@@ -137,10 +156,10 @@ class Store:
                             for i, f in enumerate(findings)])
             new = {c.chunk_id for c in chunks if c.kind in EMBEDDED}
             self._record(db, sorted(new - old), sorted(old - {c.chunk_id for c in chunks}))
+            self._drop_unused_originals(db)
             self._bump(db)
             crash_point("before_commit")
         crash_point("after_commit")
-        self.sync_vectors()
 
     def delete_document(self, doc_id: str, timeout: float | None = None) -> bool:
         """Remove a document and, through the outbox, its vectors; waits at most `timeout`
@@ -152,9 +171,15 @@ class Store:
                 for table in ("files", "tables", "facts", "chunks", "findings"):
                     db.execute(f"DELETE FROM {table} WHERE doc_id=?", (doc_id,))
                 self._record(db, [], ids)
+                self._drop_unused_originals(db)
                 self._bump(db)
-            self.sync_vectors()
+            self._sync_after_commit()
         return n > 0
+
+    @staticmethod
+    def _drop_unused_originals(db: Database) -> None:
+        """An original goes with the last document that was read from it."""
+        db.execute("DELETE FROM originals WHERE sha256 NOT IN (SELECT sha256 FROM files)")
 
     @staticmethod
     def _record(db: Database, upserts: list[str], deletes: list[str]) -> None:
@@ -194,12 +219,18 @@ class Store:
         with self.lock.hold():
             return self._reconcile(self.vectors)
 
-    def _reconcile(self, vectors: VectorIndex) -> tuple[int, int]:
-        self.sync_vectors()
+    def vector_differences(self) -> tuple[list[str], list[str]]:
+        """(missing, orphans): embedded chunks the index lacks, and vectors of no chunk."""
+        if self.vectors is None:
+            return [], []
         want = {r[0] for r in self.db.execute(
             f"SELECT chunk_id FROM chunks WHERE kind IN ({','.join('?' * len(EMBEDDED))})", EMBEDDED)}
-        have = vectors.ids()
-        orphans, missing = sorted(have - want), sorted(want - have)
+        have = self.vectors.ids()
+        return sorted(want - have), sorted(have - want)
+
+    def _reconcile(self, vectors: VectorIndex) -> tuple[int, int]:
+        self.sync_vectors()
+        missing, orphans = self.vector_differences()
         if orphans:
             vectors.delete(orphans)
         chunks = self._chunks_by_id(missing)
@@ -287,6 +318,44 @@ class Store:
 
     def files(self, doc_id: str) -> list[str]:
         return [name for _, name in self.file_rows(doc_id)]
+
+    def extractor_stamps(self) -> dict[str, str]:
+        """doc_id → the version of the extractor that read it ("" before stamps existed)."""
+        return {r[0]: r[1] or "" for r in self.db.execute("SELECT doc_id, extractor FROM documents")}
+
+    def originals(self) -> list[tuple[str, str, int]]:
+        """(sha256, name, size) of every original file kept, by name."""
+        rows = self.db.execute("SELECT sha256, name, size FROM originals").fetchall()
+        return sorted(((r[0], r[1], int(r[2])) for r in rows), key=lambda r: (r[1], r[0]))
+
+    def original(self, sha256: str) -> bytes | None:
+        row = self.db.execute("SELECT content FROM originals WHERE sha256=?", (sha256,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def taught_words(self) -> list[tuple[str, str, str]]:
+        """(said, means, kind) in force: what the question path links like its own vocabulary."""
+        return taught_words(self.db)
+
+    def teach(self, said: str, means: str, kind: str, who: str) -> Taught:
+        """A taught wording; the generation changes, so every engine reloads with it."""
+        with self._transaction() as db:
+            entry = add_taught(db, said, means, kind, who)
+            self._bump(db)
+        return entry
+
+    def untaught(self, taught_id: str, who: str) -> Taught | None:
+        with self._transaction() as db:
+            entry = undo_taught(db, taught_id, who)
+            if entry is not None:
+                self._bump(db)
+        return entry
+
+    def record(self, who: str, action: str, target: str, result: str, detail: dict[str, Any] | None = None) -> None:
+        """A line of the activity record (ingest.records)."""
+        record_activity(self.db, who, action, target, result, detail)
+
+    def activity(self, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
+        return activity(self.db, limit, offset)
 
     def close(self) -> None:
         self.db.close()

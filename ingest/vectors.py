@@ -91,8 +91,8 @@ class ChromaIndex:
     def embed_query(self, query: str) -> list[float]:
         return self._embeddings.embed_query(query)
 
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        """Vectors of short texts (a document's row names) with the index's model."""
+    def embed_texts(self, texts: list[str]) -> list[list[float]]:
+        """Texts embedded in batches, as passages are (questions grouped on the 问题 page)."""
         return self._embeddings.embed_documents(texts)
 
     def search(self, query: str, k: int, doc_ids: list[str] | None) -> list[tuple[str, float]]:

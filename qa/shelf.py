@@ -60,7 +60,7 @@ class Shelf:
     def labels(self, doc_id: str) -> tuple[list[int], object] | None:
         """The document's row names as vectors of the bundled model (computed once per document), or
         None without a model."""
-        embed = getattr(self.vectors, "embed_documents", None)
+        embed = getattr(self.vectors, "embed_texts", None)
         if embed is None:
             return None
         with self._lock:

@@ -3,19 +3,22 @@ the API behind them. Errors are mapped to HTTP codes here, in one place."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ingest.settings import Settings
 from qa.engine import Engine, open_engine
-from server import chat, documents, openai_compat
-from server.deps import EngineDep, Services
+from server import chat, documents, openai_compat, operate
+from server.deps import EngineDep, Services, ServicesDep
 from server.errors import add_error_handlers
+from server.observe import Observe, instruments, metrics_text
 from server.schemas import Health
 from server.settings import ServerSettings, server_settings
 
@@ -33,21 +36,40 @@ PAGE_HEADERS = {
 
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     config = server_settings(settings)
+    services = Services(config, (lambda: engine) if engine is not None else lambda: _open_engine(config))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        services.close()  # the log written out; this process's unfinished jobs interrupted
+
     # Swagger UI and ReDoc from the files fastapi-offline ships: no CDN, no web fonts.
-    app = FastAPIOffline(title="budget-qa", description="预算/决算公开问答：每个数字都有出处")
-    app.state.services = Services(config, (lambda: engine) if engine is not None
-                                  else lambda: _open_engine(config))
+    app = FastAPIOffline(title="budget-qa", description="预算/决算公开问答：每个数字都有出处", lifespan=lifespan)
+    app.state.services = services
     app.add_middleware(BodyLimit, upload_limit=config.max_upload_bytes + UPLOAD_OVERHEAD)
+    app.add_middleware(Observe)  # outermost: every response gets its X-Request-ID, 413s too
     add_error_handlers(app)
     app.include_router(chat.router)
     app.include_router(documents.router)
     app.include_router(documents.jobs_router)
     app.include_router(openai_compat.router)
+    app.include_router(operate.router)
 
     @app.get("/api/health", tags=["health"])
-    def health(engine: EngineDep) -> Health:
-        return Health(status="ok", documents=len(engine.documents),
-                      facts=engine.fact_count())
+    def health(engine: EngineDep, services: ServicesDep) -> Health:
+        """`degraded` (with the problem) while the database file is missing or replaced."""
+        problem = services.problem()
+        instruments().degraded.set(1 if problem else 0)
+        return Health(status="degraded" if problem else "ok", documents=len(engine.documents),
+                      facts=engine.fact_count(), problem=problem)
+
+    @app.get("/metrics", tags=["health"], response_class=Response,
+             responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}})
+    def metrics(services: ServicesDep) -> Response:
+        """Requests, latency, replies by status, feedback, ingest jobs, documents, generation, reloads."""
+        services.engine()  # the gauges of this worker's engine are set
+        body, content_type = metrics_text()
+        return Response(body, media_type=content_type)
 
     @app.get("/", include_in_schema=False)
     def chat_page() -> FileResponse:

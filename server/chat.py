@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import StreamingResponse
 
 from ingest.errors import QuestionError
@@ -13,6 +13,7 @@ from server.charts import build_chart
 from server.deps import RateLimited, Services, ServicesDep
 from server.errors import errors
 from server.schemas import ChatRequest, ChatResponse
+from server.turns import answered_turn
 
 router = APIRouter(prefix="/api/chat", tags=["chat"], dependencies=[RateLimited],
                    responses=errors(400, 404, 413, 422, 429))
@@ -21,37 +22,47 @@ STOPS = "，。；：！？,;\n"
 PIECE_CHARS = 24
 
 
-def answer_chat(req: ChatRequest, services: Services) -> ChatResponse:
+def channel(request: Request) -> str:
+    """The chat page says it is the page; any other caller is the API."""
+    return "web" if request.headers.get("x-budgetqa-channel") == "web" else "api"
+
+
+def answer_chat(req: ChatRequest, services: Services, via: str = "api") -> ChatResponse:
     question = req.message.strip()
-    if not question:
-        raise QuestionError("问题不能为空")
     engine = services.engine()
     if req.doc_id and req.doc_id not in engine.by_id:
         raise HTTPException(404, f"没有这份文件：{req.doc_id}")
-    # Loaded from the database and saved after the answer: any worker continues it.
-    with services.conversations.turn(req.conversation_id) as (cid, conv):
-        if req.doc_id:
-            conv.doc_ids = [req.doc_id]
-        reply = engine.answer(question, conv)
-    doc_id = reply.citations[0].doc_id if reply.citations else None
-    chart = build_chart(reply, engine.facts_of(doc_id)[0]) if doc_id else None
-    return ChatResponse(**reply.to_json(), conversation_id=cid, chart=chart)
+
+    def answer() -> dict:  # type: ignore[type-arg]
+        if not question:
+            raise QuestionError("问题不能为空")
+        # Loaded from the database and saved after the answer: any worker continues it.
+        with services.conversations.turn(req.conversation_id) as (cid, conv):
+            if req.doc_id:
+                conv.doc_ids = [req.doc_id]
+            reply = engine.answer(question, conv)
+        doc_id = reply.citations[0].doc_id if reply.citations else None
+        chart = build_chart(reply, engine.facts_of(doc_id)[0]) if doc_id else None
+        return {**reply.to_json(), "conversation_id": cid, "chart": chart}
+
+    return ChatResponse(**answered_turn(services, via, question, req.conversation_id or "", answer))
 
 
 @router.post("")
-def chat(req: ChatRequest, services: ServicesDep) -> ChatResponse:
-    """Answer one turn; pass the returned `conversation_id` for follow-up questions."""
-    return answer_chat(req, services)
+def chat(req: ChatRequest, services: ServicesDep, request: Request) -> ChatResponse:
+    """Answer one turn; pass the returned `conversation_id` for follow-up questions, and its
+    `message_id` to POST /api/feedback."""
+    return answer_chat(req, services, channel(request))
 
 
 @router.post("/stream", response_class=StreamingResponse,
              responses={200: {"content": {"text/event-stream": {}},
                               "description": "`delta` events with pieces of the answer text, "
                                              "then one `reply` event with the whole reply"}})
-def chat_stream(req: ChatRequest, services: ServicesDep) -> StreamingResponse:
+def chat_stream(req: ChatRequest, services: ServicesDep, request: Request) -> StreamingResponse:
     """The reply as Server-Sent Events: `event: delta` `{"text"}` pieces, then
     `event: reply` carrying the full reply (citations, calculation, conversation_id)."""
-    response = answer_chat(req, services)  # errors are reported before the stream starts
+    response = answer_chat(req, services, channel(request))  # errors are reported before the stream starts
 
     def events() -> Iterator[str]:
         for piece in pieces(response.answer):

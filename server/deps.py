@@ -15,12 +15,18 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from ingest.db import connect
+from ingest.db import SQLITE_FILE, connect, is_postgres
+from ingest.ddl import ensure_schema
+from ingest.errors import StoreError
 from ingest.store import Store
 from qa.engine import Engine
-from server.jobs import Jobs
+from server.jobs import Job, Jobs
 from server.limits import Conversations, RateLimiter
+from server.observe import instruments
+from server.questionlog import QuestionLog
+from server.review import EmbeddingCache, wording
 from server.settings import ServerSettings
+from server.staff import ADMIN, StaffAccounts
 from server.upload import run_upload
 
 WATCH_SECONDS = 1.0  # how often a request looks at the store's generation
@@ -37,9 +43,16 @@ class Services:
         self.settings = settings
         # Conversations, rate limits and jobs in the database, shared by every worker process.
         self.state = connect(settings.database_url, Path(settings.data_dir))
+        ensure_schema(self.state)  # the activity record and taught wordings are the store's tables
         self.conversations = Conversations(settings.max_conversations, settings.conversation_ttl,
                                            db=self.state)
         self.limiter = RateLimiter(settings.rate_limit_per_minute, db=self.state)
+        self.staff = StaffAccounts(self.state)
+        self.questions = QuestionLog(self.state, (settings.database_url, Path(settings.data_dir)),
+                                     settings.log_questions, settings.log_days, wording,
+                                     on_drop=lambda: instruments().log_dropped.inc())
+        self._database_file = None if is_postgres(settings.database_url) else Path(settings.data_dir) / SQLITE_FILE
+        self._file_identity = _identity(self._database_file)
         self.store_lock = threading.RLock()
         # Uploads wait here for their ingest, a folder per worker process; what a killed
         # server left behind goes now, and never a live worker's.
@@ -50,7 +63,9 @@ class Services:
         self._generation, self._checked = -1, 0.0
         self._reload_lock = threading.Lock()
         self._reloading = threading.Event()
-        self.jobs = Jobs(lambda job, path: run_upload(job, path, self), db=self.state)
+        self.jobs = Jobs(lambda job, path: run_upload(job, path, self), db=self.state, on_end=self._job_ended)
+        self.jobs.recover()
+        self._embeddings: EmbeddingCache | None = None
 
     def engine(self) -> Engine:
         if self._engine is None:
@@ -67,9 +82,61 @@ class Services:
         return self.engine().store
 
     def writer(self) -> Store:
-        """A store of its own for one write (an ingest, a delete), with the engine's vectors."""
+        """A store of its own for one write (an ingest, a delete), with the engine's vectors;
+        refused while the database file is missing or replaced (never a silent new store)."""
+        self.require_writable()
         engine = self.engine()
         return Store(engine.store.data_dir, engine.vectors, database_url=engine.store.database_url)
+
+    def problem(self) -> str | None:
+        """Why the server is degraded: its SQLite file was removed or replaced under it."""
+        if self._database_file is None:
+            return None
+        now = _identity(self._database_file)
+        if now is None:
+            return (f"数据库文件 {self._database_file} 已被删除：服务器仍按内存中的数据回答，"
+                    "但拒绝一切写入；请恢复该文件或重启")
+        if now != self._file_identity:
+            return f"数据库文件 {self._database_file} 已被替换：服务器拒绝一切写入；请重启服务器以使用新文件"
+        return None
+
+    def require_writable(self) -> None:
+        problem = self.problem()
+        instruments().degraded.set(1 if problem else 0)
+        if problem:
+            raise StoreError(problem)
+
+    def record(self, who: str, action: str, target: str, result: str, detail: dict | None = None) -> None:  # type: ignore[type-arg]
+        """A line of the activity record (the database the facts are in)."""
+        self.require_writable()
+        from ingest.records import record_activity
+
+        record_activity(self.state, who, action, target, result, detail)
+
+    def embed(self) -> EmbeddingCache | None:
+        """Wordings' vectors for grouping near-duplicate questions, with the engine's model."""
+        embed = getattr(self.engine().vectors, "embed_texts", None)
+        if embed is None:
+            return None
+        if self._embeddings is None:
+            self._embeddings = EmbeddingCache(embed)
+        return self._embeddings
+
+    def _job_ended(self, job: Job) -> None:
+        instruments().jobs.labels(job.status).inc()
+        result = job.result
+        detail = {"file": job.file, "sha256": job.sha256, "job_id": job.job_id,
+                  "doc_id": getattr(result, "doc_id", ""), "error": job.error or None}
+        outcome = "unchanged" if getattr(result, "unchanged", False) else job.status
+        try:
+            self.record(job.who, "upload", job.file, outcome, detail)
+        except StoreError:
+            pass  # degraded: nothing can be recorded, and the job says why it failed
+
+    def close(self) -> None:
+        """At shutdown: the log written out, this process's unfinished jobs interrupted."""
+        self.questions.flush()
+        self.jobs.interrupt_own()
 
     def reload(self) -> None:
         """Swap in an engine over the store's current content, read as one snapshot through
@@ -108,7 +175,19 @@ class Services:
     def _use(self, engine: Engine, generation: int | None) -> None:
         if generation is None:  # a write while the first engine loaded shows at the next write
             generation = engine.store.generation()
+        if self._engine is not None:
+            instruments().reloads.inc()
         self._engine, self._generation = engine, generation
+        instruments().documents.set(len(engine.documents))
+        instruments().generation.set(generation)
+
+
+def _identity(path: Path | None) -> tuple[int, int] | None:
+    try:
+        st = path.stat() if path is not None else None
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino) if st is not None else None
 
 
 def _clear_uploads(folder: Path) -> None:
@@ -143,21 +222,28 @@ def get_engine(services: ServicesDep) -> Engine:
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
-_bearer = HTTPBearer(auto_error=False, description="BUDGETQA_ADMIN_TOKEN")
+_bearer = HTTPBearer(auto_error=False, description="a staff token (`budget-qa staff add NAME`) or BUDGETQA_ADMIN_TOKEN")
 
 
 def require_staff(services: ServicesDep,
-                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
-    token = services.settings.admin_token.get_secret_value()
-    if not token:
-        raise HTTPException(403, "员工功能未开启：服务器没有设置 BUDGETQA_ADMIN_TOKEN")
+                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
+    """The name of the staff member the bearer token belongs to (`admin` for the bootstrap token)."""
+    admin = services.settings.admin_token.get_secret_value()
     given = credentials.credentials if credentials else ""
-    if not secrets.compare_digest(given.encode(), token.encode()):
-        raise HTTPException(401, "需要员工令牌（Authorization: Bearer …）" if not given else "员工令牌不正确",
-                            headers={"WWW-Authenticate": "Bearer"})
+    if admin and given and secrets.compare_digest(given.encode(), admin.encode()):
+        return ADMIN
+    who = services.staff.who(given) if given else None
+    if who is not None:
+        return who
+    if not admin and not services.staff.any_active():
+        raise HTTPException(403, "员工功能未开启：服务器没有设置 BUDGETQA_ADMIN_TOKEN，"
+                                 "也没有员工账号（budget-qa staff add）")
+    raise HTTPException(401, "需要员工令牌（Authorization: Bearer …）" if not given else "员工令牌不正确或已撤销",
+                        headers={"WWW-Authenticate": "Bearer"})
 
 
 StaffDep = Depends(require_staff)
+Staff = Annotated[str, Depends(require_staff)]
 
 
 def rate_limit(request: Request, services: ServicesDep) -> None:

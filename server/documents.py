@@ -12,14 +12,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from ingest.errors import StoreError
 from ingest.export import write_audit_xlsx, write_facts_xlsx
 from ingest.model import Fact
 from ingest.store import Store
 from ingest.years import findings_of
+from ingest.read import file_sha256
 from qa.reply import spreadsheet_safe
-from server.deps import EngineDep, ServicesDep, StaffDep
+from server.deps import EngineDep, ServicesDep, Staff
 from server.errors import errors
 from server.schemas import Deleted, DocumentInfo, FactOut, FindingOut, JobOut, PlaceOut
 from server.suggestions import suggest_questions
@@ -44,16 +46,19 @@ def list_documents(services: ServicesDep, engine: EngineDep) -> list[DocumentInf
                          facts=counts.get(d.doc_id, 0)) for d in engine.documents]
 
 
-@router.post("", dependencies=[StaffDep], openapi_extra=UPLOAD_BODY, status_code=202,
-             responses=errors(400, 401, 403, 413, 415, 422, 429))
-async def upload_document(request: Request, response: Response, services: ServicesDep) -> JobOut:
-    """Queue one PDF or UTF-8 text extract for ingest (staff only) and answer at once (202):
-    `GET /api/jobs/{job_id}` follows it. The body is read only after the staff token was
-    checked; size (413) and content (415) are checked while it is received."""
+@router.post("", openapi_extra=UPLOAD_BODY, status_code=202,
+             responses=errors(400, 401, 403, 413, 415, 422, 429, 503))
+async def upload_document(request: Request, response: Response, services: ServicesDep, who: Staff) -> JobOut:
+    """Queue one PDF or text extract (UTF-8, GB18030/GBK, UTF-16 with a BOM) for ingest
+    (staff only) and answer at once (202): `GET /api/jobs/{job_id}` follows it. The body is
+    read only after the staff token was checked; size (413) and content (415) are checked
+    while it is received. Refused (503) while the database is missing or replaced."""
+    services.require_writable()
     folder = services.upload_dir / uuid.uuid4().hex
     path = await receive_upload(request, folder, services.settings.max_upload_bytes)
     try:
-        job = services.jobs.submit(path.name, path)
+        sha = await run_in_threadpool(file_sha256, path)
+        job = services.jobs.submit(path.name, path, who, sha)
     except HTTPException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -70,18 +75,22 @@ def get_job(job_id: Annotated[str, Path(max_length=64)], services: ServicesDep) 
     return job_out(job)
 
 
-@router.delete("/{doc_id}", dependencies=[StaffDep], responses=errors(401, 403, 404, 409, 422))
-def delete_document(doc_id: DocId, services: ServicesDep) -> Deleted:
+@router.delete("/{doc_id}", responses=errors(401, 403, 404, 409, 422, 503))
+def delete_document(doc_id: DocId, services: ServicesDep, who: Staff) -> Deleted:
     _require(doc_id, services)  # an unknown id is 404 at once, whoever is writing
     store = services.writer()
+    title = next((d.title for d in services.engine().documents if d.doc_id == doc_id), doc_id)
+    detail = {"doc_id": doc_id, "files": [{"name": n, "sha256": h} for h, n in store.file_rows(doc_id)]}
     try:
         deleted = store.delete_document(doc_id, timeout=DELETE_WAIT)
     except StoreError as exc:
+        services.record(who, "delete", title, "failed", {**detail, "error": str(exc)})
         raise HTTPException(409, f"未删除：{exc}") from None
     finally:
         store.close()
     if not deleted:
         raise _unknown(doc_id)
+    services.record(who, "delete", title, "done", detail)
     services.reload()
     return Deleted(doc_id=doc_id, deleted=True)
 

@@ -25,12 +25,13 @@ WHY = {
     400: "malformed request (bad multipart, unusable data dir)",
     401: "no or wrong staff token",
     403: "staff routes are closed: BUDGETQA_ADMIN_TOKEN is not set",
-    404: "no such document or job",
+    404: "no such document, job, message or taught wording",
     409: "another ingest is writing the data dir; try again",
     413: "request body too large",
-    415: "neither a PDF nor UTF-8 text",
+    415: "neither a PDF nor text (UTF-8, GB18030/GBK, UTF-16 with a BOM)",
     422: "invalid request or question",
     429: "too many requests (see Retry-After)",
+    503: "the database is missing or was replaced under the server: writes are refused",
 }
 
 

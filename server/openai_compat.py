@@ -23,6 +23,7 @@ from server.chat import SSE_HEADERS, pieces, sse
 from server.deps import RateLimited, ServicesDep
 from server.errors import errors
 from server.schemas import TextRequest
+from server.turns import answered_turn
 
 MODEL = "budget-qa"
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
@@ -93,13 +94,21 @@ def models() -> ModelList:
              responses={200: {"content": {"text/event-stream": {}}}, **errors(400, 413, 422, 429)})
 def chat_completions(req: CompletionRequest, services: ServicesDep) -> Completion | StreamingResponse:
     """The last user message is the question; the answer text carries its sources."""
-    reply = _answer(req, services)
+    users = [text for m in req.messages if m.role == "user" and (text := _text(m.content)).strip()]
+    replies: list[Reply] = []
+
+    def answer() -> dict[str, Any]:
+        replies.append(_answer(users, services))
+        return replies[0].to_json()
+
+    body = answered_turn(services, "v1", users[-1] if users else "", "", answer)
+    reply = replies[0]
     content = with_sources(reply)
     cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if not req.stream:
         return Completion(id=cid, created=created, model=MODEL,
                           choices=[Choice(message=AssistantMessage(content=content))],
-                          budget_qa=reply.to_json())
+                          budget_qa=body)
 
     def chunks() -> Iterator[str]:
         def chunk(delta: dict[str, str], finish: str | None = None) -> str:
@@ -115,8 +124,7 @@ def chat_completions(req: CompletionRequest, services: ServicesDep) -> Completio
     return StreamingResponse(chunks(), media_type="text/event-stream", headers=SSE_HEADERS)
 
 
-def _answer(req: CompletionRequest, services: ServicesDep) -> Reply:
-    users = [text for m in req.messages if m.role == "user" and (text := _text(m.content)).strip()]
+def _answer(users: list[str], services: ServicesDep) -> Reply:
     if not users:
         raise QuestionError("没有用户问题：messages 里需要至少一条 role 为 user、有文字的消息")
     engine, conv = services.engine(), Conversation()

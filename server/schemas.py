@@ -59,6 +59,7 @@ class Chart(BaseModel):
 
 
 class ChatResponse(BaseModel):
+    message_id: str = Field(description="names this reply in POST /api/feedback")
     question: str
     answer: str
     status: str
@@ -68,12 +69,67 @@ class ChatResponse(BaseModel):
     table: dict[str, Any] | None = None  # a long listing: columns, rows and the same as CSV
     conversation_id: str
     chart: Chart | None = None
+    interpretation: dict[str, Any] | None = Field(default=None, description="how the question was read")
+    reason: str | None = Field(default=None, description="not_found: not_understood | not_disclosed")
 
 
 class Health(BaseModel):
-    status: str
+    status: Literal["ok", "degraded"]
     documents: int
     facts: int
+    problem: str | None = Field(default=None, description="why degraded: the database file removed or replaced")
+
+
+class FeedbackIn(TextRequest):
+    message_id: str = Field(min_length=1, max_length=64, description="the reply's message_id")
+    rating: Literal["up", "down"]
+    note: str | None = Field(default=None, max_length=500, description="optional, with a 👎: what was wrong")
+
+
+class FeedbackOut(BaseModel):
+    message_id: str
+    rating: str
+
+
+class QuestionGroup(BaseModel):
+    question: str
+    status: str
+    count: int
+    last_seen: str
+    up: int
+    down: int
+    wordings: list[str]
+    statuses: dict[str, int]
+    notes: list[str]
+    docs: list[str]
+    answer: str
+    message_ids: list[str]
+
+
+class ActivityOut(BaseModel):
+    at: str
+    who: str
+    action: str
+    target: str
+    result: str
+    detail: dict[str, Any] = {}
+
+
+class TaughtIn(TextRequest):
+    said: str = Field(min_length=1, max_length=30, description="what people say: 吃喝费")
+    means: str = Field(min_length=1, max_length=100, description="a row name printed in a document, or a unit")
+    kind: Literal["item", "unit"]
+
+
+class TaughtOut(BaseModel):
+    id: str
+    said: str
+    means: str
+    kind: str
+    who: str
+    at: float
+    undone_by: str | None
+    undone_at: float | None
 
 
 class DocumentInfo(BaseModel):
@@ -131,15 +187,19 @@ class UploadResult(BaseModel):
     findings: int
     problems: int
     seconds: float
+    encoding: str = Field(default="", description="\"PDF\", or the text encoding the file was read in")
+    vectors_pending: int = Field(default=0, description="stored; these passage vectors wait for the vector "
+                                                         "index (budget-qa check --repair, or the next write)")
 
 
 class JobOut(BaseModel):
     """An upload's ingest: queued, running (pages read so far), then done with its result
-    or failed with a message saying why (nothing is stored then)."""
+    or failed with a message saying why (nothing is stored then); `interrupted` when a
+    restart cut it off (the message says whether the file was stored)."""
 
     job_id: str
     file: str
-    status: Literal["queued", "running", "done", "failed"]
+    status: Literal["queued", "running", "done", "failed", "interrupted"]
     pages_done: int
     pages_total: int
     result: UploadResult | None = None

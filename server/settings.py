@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import SecretStr
 
 from ingest.settings import Settings
@@ -15,6 +17,12 @@ class ServerSettings(Settings):
     conversation_ttl: float = 3600.0  # seconds a conversation is kept after its last turn
     max_conversations: int = 1000
     max_upload_mb: int = 50
+    log_questions: bool = True  # the question log (server.questionlog); 0 turns it off
+    log_days: float = 90.0  # days a logged question and its feedback are kept
+    # Gold sets (eval's JSON Lines) a taught wording must not change, besides those exported
+    # from 问题: BUDGETQA_GOLD_SETS='["samples/gold.jsonl"]'.
+    gold_sets: list[Path] = []
+    question_similarity: float = 0.98  # cosine at which two wordings are one question on 问题
 
     @property
     def max_upload_bytes(self) -> int:

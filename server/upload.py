@@ -1,10 +1,9 @@
 """An uploaded file: read from the request's multipart stream only after the staff token
-was checked, checked (size, PDF or UTF-8 text) while it is copied under its own name into
+was checked, checked (size, PDF or text in an encoding ingest.charset reads) while it is copied under its own name into
 a folder of its own, which is removed when anything fails."""
 
 from __future__ import annotations
 
-import codecs
 import ctypes
 import re
 import shutil
@@ -15,6 +14,7 @@ from fastapi import HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from ingest.charset import NotText, TextCheck, looks_binary
 from ingest.pipeline import ingest_file
 from ingest.read import PDF_MAGIC
 from ingest.worker import isolated
@@ -30,7 +30,8 @@ MAX_NAME_BYTES = 200  # file systems allow 255 bytes; a suffix may still be adde
 UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {
     "schema": {"type": "object", "required": ["file"], "additionalProperties": False,
                "properties": {"file": {"type": "string", "format": "binary",
-                                       "description": "a PDF or a UTF-8 text extract"}}},
+                                       "description": "a PDF or a text extract (UTF-8, GB18030/GBK, "
+                                                      "UTF-16 with a BOM)"}}},
     "encoding": {"file": {"contentType": "application/pdf, text/plain"}}}}}}
 
 
@@ -52,26 +53,29 @@ def file_name(name: str | None, head: bytes) -> str:
     base = f"{stem}.{suffix}" if suffix else stem
     if head.startswith(PDF_MAGIC):
         return base if suffix.lower() == "pdf" else f"{base}.pdf"
-    if b"\x00" in head[:4096]:
-        raise HTTPException(415, "只接受 PDF 或 UTF-8 文本文件（这是一个二进制文件）")
-    _check_utf8(codecs.getincrementaldecoder("utf-8-sig")(), head, 0, final=False)
+    if looks_binary(head):
+        raise HTTPException(415, f"{ACCEPTED}（这是一个二进制文件）")
+    _check_text(TextCheck(head), head, final=False)
     return base if f".{suffix.lower()}" in TEXT_SUFFIXES else f"{base}.txt"
 
 
-def _check_utf8(decoder: codecs.IncrementalDecoder, data: bytes, offset: int, final: bool) -> None:
+ACCEPTED = "只接受 PDF 或文本文件（UTF-8、GB18030/GBK，或带 BOM 的 UTF-16）"
+
+
+def _check_text(check: TextCheck, data: bytes, final: bool) -> None:
     try:
-        decoder.decode(data, final)
-    except UnicodeDecodeError as exc:
-        raise HTTPException(415, f"只接受 PDF 或 UTF-8 文本文件（第 {offset + exc.start} 字节不是 UTF-8）") from None
+        check.feed(data, final)
+    except NotText as exc:
+        raise HTTPException(415, f"{ACCEPTED}：{exc}") from None
 
 
 def save_upload(stream: BinaryIO, name: str | None, folder: Path, limit: int) -> Path:
     """The upload copied to `folder`/<safe name>; 413 past `limit` bytes, 415 for content
-    that is neither PDF nor UTF-8 text. Nothing is left behind on failure."""
+    that is neither PDF nor text. Nothing is left behind on failure."""
     head = stream.read(CHUNK)
     path = folder / file_name(name, head)
     text = not head.startswith(PDF_MAGIC)
-    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    check = TextCheck(head)
     size = 0
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -81,12 +85,12 @@ def save_upload(stream: BinaryIO, name: str | None, folder: Path, limit: int) ->
                 if size + len(chunk) > limit:
                     raise HTTPException(413, f"文件太大：上限 {limit // CHUNK} MB")
                 if text:
-                    _check_utf8(decoder, chunk, size, final=False)
+                    _check_text(check, chunk, final=False)
                 out.write(chunk)
                 size += len(chunk)
                 chunk = stream.read(CHUNK)
         if text:
-            _check_utf8(decoder, b"", size, final=True)
+            _check_text(check, b"", final=True)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -127,7 +131,8 @@ def run_upload(job: Job, path: Path, services: Services) -> None:
                               unchanged=result.unchanged, tables=result.tables,
                               tables_by_type=result.tables_by_type, facts=result.facts,
                               chunks=result.chunks, findings=result.findings, problems=result.problems,
-                              seconds=round(result.seconds, 3))
+                              seconds=round(result.seconds, 3), encoding=result.encoding,
+                              vectors_pending=result.vectors_pending)
     job.status = "done"
 
 

@@ -83,7 +83,7 @@ async function ask(question) {
   try {
     const res = await fetch("/api/chat/stream", {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+      headers: { "Content-Type": "application/json", Accept: "text/event-stream", "X-BudgetQA-Channel": "web" },
       body: JSON.stringify({ message: question, conversation_id: state.conversationId,
                              doc_id: state.docId || null }),
     });
@@ -172,6 +172,72 @@ function showReply(turn, reply) {
     turn.answer.appendChild(renderCandidates(reply.question, reply.candidates));
   }
   if (reply.citations && reply.citations.length) turn.answer.appendChild(renderCitations(reply.citations));
+  if (reply.message_id) turn.answer.appendChild(renderFeedback(reply.message_id));
+}
+
+// --- feedback: 👍 / 👎 under every answer, a short note with 👎 -----------------------------
+async function sendFeedback(messageId, rating, note) {
+  try {
+    const res = await fetch("/api/feedback", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ message_id: messageId, rating, note: note || null }),
+    });
+    if (res.ok) return "";
+    const body = await res.json().catch(() => ({}));
+    return body.detail || "没有发送成功（" + res.status + "）";
+  } catch (e) {
+    return "连接中断，没有发送成功";
+  }
+}
+
+function renderFeedback(messageId) {
+  const box = el("div", "feedback");
+  box.setAttribute("role", "group");
+  box.setAttribute("aria-label", "这个回答有帮助吗？");
+  const up = el("button", "vote", "👍");
+  const down = el("button", "vote", "👎");
+  up.type = down.type = "button";
+  up.setAttribute("aria-label", "回答有用");
+  down.setAttribute("aria-label", "回答不对");
+  const status = el("span", "hint");
+  status.setAttribute("role", "status");
+  const form = el("form", "feedback-note");
+  form.hidden = true;
+  const label = el("label", "", "哪里不对？（可不填）");
+  const note = el("textarea");
+  note.id = "note-" + messageId;
+  label.htmlFor = note.id;
+  note.maxLength = 500;
+  note.rows = 2;
+  const send = el("button", "small", "发送");
+  send.type = "submit";
+  form.append(label, note, send);
+  const done = (text) => {
+    up.disabled = down.disabled = true;
+    status.textContent = text;
+  };
+  up.addEventListener("click", async () => {
+    up.setAttribute("aria-pressed", "true");
+    const error = await sendFeedback(messageId, "up", "");
+    done(error || "谢谢！");
+  });
+  down.addEventListener("click", () => {
+    down.setAttribute("aria-pressed", "true");
+    up.disabled = down.disabled = true;
+    form.hidden = false;
+    note.focus();
+  });
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    send.disabled = true;
+    const error = await sendFeedback(messageId, "down", note.value.trim());
+    form.hidden = !error;
+    send.disabled = false;
+    done(error || "谢谢，工作人员会查看这个回答。");
+  });
+  box.append(up, down, status, form);
+  return box;
 }
 
 // --- reply parts -------------------------------------------------------------------------

@@ -168,7 +168,8 @@ async function upload(file, line) {
     line.item.className = "done";
     line.status.textContent = r.unchanged ? "已收录过（未变化）" :
       "✓ " + r.title + "：" + r.tables + " 张表，" + r.facts + " 条数据，" + r.findings +
-      " 项审计（" + r.problems + " 项问题），" + r.seconds + " 秒";
+      " 项审计（" + r.problems + " 项问题），" + r.seconds + " 秒" + (r.encoding ? "，" + r.encoding : "") +
+      (r.vectors_pending ? "；" + r.vectors_pending + " 个段落向量待补（budget-qa check --repair）" : "");
   } else {
     line.item.className = "failed";
     line.status.textContent = "✗ " + outcome.error;

@@ -75,7 +75,8 @@ def test_a_text_upload_is_ingested_and_answered_from(make_client: MakeClient) ->
     ("fake.pdf", b"%PDF-1.4 garbage", 422),
     ("image.png", PNG, 415),
     ("image.pdf", PNG, 415),
-    ("latin1.txt", "预算".encode("gb18030") * 50, 415),
+    ("latin1.txt", "caf\xe9 ".encode("latin-1") * 50, 415),
+    ("gbk-notes.txt", "这只是一段普通的文字。".encode("gbk"), 422),  # read, then found to be no disclosure
     ("notes.txt", "这只是一段普通的文字，没有预算表。".encode(), 422),
     ("empty.txt", b"", 422),
 ])

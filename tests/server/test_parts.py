@@ -114,8 +114,9 @@ def test_upload_names_are_safe_and_say_what_the_content_is(name: str | None, dat
     assert file_name(name, data) == expected
 
 
-def test_binary_and_non_utf8_uploads_are_415() -> None:
-    for data in (b"\x89PNG\r\n\x1a\n\x00\x00", "预算".encode("gbk")):
+def test_binary_and_undecodable_uploads_are_415() -> None:
+    assert file_name("x.txt", "预算".encode("gbk")) == "x.txt"  # GBK from a Windows tool is read
+    for data in (b"\x89PNG\r\n\x1a\n\x00\x00", b"caf\xe9\xff\xff"):
         with pytest.raises(HTTPException) as err:
             file_name("x.txt", data)
         assert err.value.status_code == 415

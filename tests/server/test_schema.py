@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import CHECKS, is_check_class, load_all_checks
 from schemathesis.config import SchemathesisConfig
+from schemathesis.core.parameters import ParameterLocation
 
 from tests.conftest import ROOT
 
@@ -40,8 +41,12 @@ def test_every_check_passes_on_every_operation(make_client: MakeClient, seeded_d
         @settings(max_examples=40, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
         def check(case: schemathesis.Case) -> None:
+            # A case whose negative part is its Authorization header keeps it: the staff token
+            # laid over it would make a request the schema forbids look accepted.
+            header = case.meta.components.get(ParameterLocation.HEADER) if case.meta else None
+            negative_header = header is not None and header.mode is schemathesis.GenerationMode.NEGATIVE
             try:
-                response = case.call_and_validate(headers=STAFF, checks=checks)
+                response = case.call_and_validate(headers=None if negative_header else STAFF, checks=checks)
                 calls.append(response.status_code)
             except AssertionError as failure:  # schemathesis reports every failed check in one
                 failures.append(f"{case.method} {case.formatted_path}: {str(failure)[:600]}")

@@ -172,7 +172,7 @@ def test_console_lists_documents_with_audit_and_facts(browser, base_url: str) ->
 
     page = browser.new_page()
     page.goto(base_url + "/console")
-    page.get_by_label("令牌（服务器的 BUDGETQA_ADMIN_TOKEN）").fill(TOKEN)
+    page.locator("#token").fill(TOKEN)
     page.get_by_role("button", name="保存").click()
     expect(page.locator("#auth-state")).to_contain_text("已保存")
     assert page.evaluate("sessionStorage.getItem('budgetqa-admin-token')") == TOKEN
@@ -348,3 +348,40 @@ def test_a_quoted_row_shows_its_figures_under_their_column_names(
     expect(second.locator("table")).to_have_count(0)
     expect(second).to_contain_text("本表各列：项目支出合计、工资福利支出、商品和服务支出")
     page.close()
+def test_a_thumbs_down_with_a_note_is_seen_on_the_questions_page(
+        browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")  # a phone
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(base_url + "/")
+    page.get_by_label("您的问题").fill("机关运行经费是多少？")
+    page.keyboard.press("Enter")
+    turn = page.locator(".turn").last
+    expect(turn).to_have_attribute("aria-busy", "false", timeout=15_000)
+    down = turn.get_by_role("button", name="回答不对")
+    box = down.bounding_box()
+    assert box is not None and box["width"] >= 44 and box["height"] >= 44  # a thumb's size
+    down.focus()
+    page.keyboard.press("Enter")  # the keyboard works as a click
+    note = turn.get_by_label("哪里不对？（可不填）")
+    expect(note).to_be_focused()
+    note.fill("数字和文件第9页对不上")
+    turn.get_by_role("button", name="发送").click()
+    expect(turn.locator(".feedback [role=status]")).to_contain_text("谢谢")
+    expect(turn.get_by_role("button", name="回答有用")).to_be_disabled()
+
+    console = browser.new_page(viewport={"width": 1200, "height": 1400}, locale="zh-CN")
+    console.on("pageerror", lambda e: errors.append(str(e)))
+    console.goto(base_url + "/console")
+    console.locator("#token").fill(TOKEN)
+    console.locator("#auth button[type=submit]").click()
+    row = console.locator("#groups tbody tr").filter(has_text="机关运行经费是多少")
+    expect(row).to_have_count(1, timeout=10_000)
+    expect(row).to_contain_text("数字和文件第9页对不上")
+    expect(row).to_contain_text("0 / 1")
+    expect(console.get_by_role("heading", name="操作记录")).to_be_visible()
+    assert not errors, errors
+    page.close()
+    console.close()
