@@ -17,9 +17,9 @@ from starlette.concurrency import run_in_threadpool
 from ingest.errors import StoreError
 from ingest.export import write_audit_xlsx, write_facts_xlsx
 from ingest.model import Fact
+from ingest.read import file_sha256
 from ingest.store import Store
 from ingest.years import findings_of
-from ingest.read import file_sha256
 from qa.reply import spreadsheet_safe
 from server.deps import EngineDep, ServicesDep, Staff
 from server.errors import errors
