@@ -23,12 +23,15 @@ from ingest.store import Store
 class CellReport:
     total: int = 0
     found: int = 0
+    typed: int = 0  # found in a table of the cell's type
     by_doc: Counter[str] = field(default_factory=Counter)
     found_by_doc: Counter[str] = field(default_factory=Counter)
     misses: list[dict[str, Any]] = field(default_factory=list)
 
     def format(self) -> str:
-        lines = [f"cells found: {self.found}/{self.total} = {100 * self.found / max(self.total, 1):.1f} %"]
+        lines = [f"cells found: {self.found}/{self.total} = {100 * self.found / max(self.total, 1):.1f} %",
+                 f"in a table of the right type: {self.typed}/{self.total} = "
+                 f"{100 * self.typed / max(self.total, 1):.1f} %"]
         for doc in sorted(self.by_doc):
             lines.append(f"  {doc}: {self.found_by_doc[doc]}/{self.by_doc[doc]}")
         return "\n".join(lines)
@@ -66,6 +69,9 @@ def score_cells(store: Store, gold: Path) -> CellReport:
                 facts[doc_id] = store.facts(doc_id)
                 tables[doc_id] = store.tables(doc_id)
             ok = _found(cell, facts[doc_id], tables[doc_id])
+            typed = _found(cell, [f for f in facts[doc_id] if f.table_type == cell["table_type"]],
+                           tables[doc_id])
+            report.typed += typed
         if ok:
             report.found += 1
             report.found_by_doc[cell["doc"]] += 1

@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS tables (doc_id TEXT, number TEXT, title TEXT, unit TE
   page INTEGER, columns TEXT, table_type TEXT, empty INTEGER, seq BIGINT);
 CREATE TABLE IF NOT EXISTS facts (doc_id TEXT, tbl TEXT, code TEXT, row TEXT, col TEXT,
   value TEXT, unit TEXT, page INTEGER, quote TEXT, table_type TEXT, section TEXT, source TEXT,
-  seq BIGINT);
+  seq BIGINT, confidence TEXT);
 CREATE TABLE IF NOT EXISTS chunks (chunk_id TEXT PRIMARY KEY, doc_id TEXT, kind TEXT,
   text TEXT, page INTEGER, tbl TEXT, meta TEXT, seq BIGINT);
 CREATE TABLE IF NOT EXISTS findings (doc_id TEXT, kind TEXT, ok INTEGER, message TEXT,
@@ -43,7 +43,8 @@ CREATE INDEX IF NOT EXISTS findings_doc ON findings(doc_id);
 CREATE INDEX IF NOT EXISTS findings_seq ON findings(seq);
 """
 ORDERED = ("tables", "facts", "chunks", "findings")  # rows carry seq
-ADDED = (("facts", "source TEXT"), *((t, "seq BIGINT") for t in ORDERED))  # columns later versions added
+# columns later versions added
+ADDED = (("facts", "source TEXT"), *((t, "seq BIGINT") for t in ORDERED), ("facts", "confidence TEXT"))
 NAMES = {"meta", "vector_outbox", *(s.split()[5] for s in statements(INDEXES))}
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from ingest.model import Fact, Finding, Table
+from ingest.digits import check_digits, identities
+from ingest.model import OCR_CONFIRMED, OCR_UNCONFIRMED, Fact, Finding, Table
 from ingest.schemas import MEASURES, Column, detect_columns, measure, squash
 from ingest.solve import solve
 from ingest.tables import RawRow, RawTable
@@ -258,20 +259,31 @@ def placed_facts(doc_id: str, raw: RawTable, names: dict[str, str]) -> tuple[Tab
             if not cells and r.columns and r.label and not raw.transposed:
                 cells[column_name(schema, r.columns[0])] = Decimal(0)  # a labelled blank row is nil
             values.append(cells)
+        sure: set[tuple[int, str]] = set()  # a scan's figures its arithmetic confirmed
+        if raw.scanned and not raw.transposed:
+            checked = check_digits(values, identities(values, _certain_groups(rows, values, tt.row_sums),
+                                                      _column_parts(values, schema)), _slack(raw.unit, values))
+            values, sure = checked.values, checked.confirmed
+            findings += [Finding(doc_id, "parse", True, f"{label}「{row_name(rows[i].label) or rows[i].code}」{col} "
+                                 f"OCR 读作 {read}，按表内勾稽关系更正为 {fixed}", rows[i].page, label)
+                         for (i, col), read, fixed in checked.repairs]
+
         for i, r in enumerate(rows):
             if raw.transposed:  # one row, every column printed: a blank cell is nil
                 placed = r.placed or {}
                 for path in r.columns or tuple(placed):
                     v = placed.get(path, Decimal(0))
                     item, col = transposed_item(path)
-                    facts.append(Fact(doc_id, label, None, item, col, v, raw.unit, r.page, r.quote, tt.name))
+                    facts.append(Fact(doc_id, label, None, item, col, v, raw.unit, r.page, r.quote, tt.name,
+                                      confidence=_confidence(raw, sure, i, col)))
                     columns += [col] if col not in columns else []
                 continue
             name = _project_name(r, names) if r.code and r.label else (
                 row_name(r.label) if r.label else names.get(r.code or "", "合计"))
             for col, v in values[i].items():
                 unit = "%" if RATE_COLUMN.search(col) else raw.unit  # "完成预算%" is a rate, not money
-                facts.append(Fact(doc_id, label, r.code, name, col, v, unit, r.page, r.quote, tt.name))
+                facts.append(Fact(doc_id, label, r.code, name, col, v, unit, r.page, r.quote, tt.name,
+                                  confidence=_confidence(raw, sure, i, col)))
                 columns += [col] if col not in columns else []
         if not raw.transposed:
             findings += _placed_totals(doc_id, label, rows, values, tt.row_sums, raw.page, side, raw.unit)
@@ -282,27 +294,26 @@ def placed_facts(doc_id: str, raw: RawTable, names: dict[str, str]) -> tuple[Tab
     return table, facts, findings
 
 
+def _confidence(raw: RawTable, sure: set[tuple[int, str]], i: int, col: str) -> str:
+    return "" if not raw.scanned else OCR_CONFIRMED if (i, col) in sure else OCR_UNCONFIRMED
+
+
 def _column_sums(doc_id: str, label: str, rows: list[RawRow], values: list[dict[str, Decimal]],
                  schema: tuple[Column, ...], unit: str) -> list[Finding]:
     """Within each row, a total column against its parts (合计 = 基本支出 + 项目支出,
     基本支出合计 = 人员经费 + 公用经费), where the table prints the total and every part."""
-    printed = {c for v in values for c in v}
-    if printed - {c.name for c in schema}:
-        return []  # a column the template lacks (单位预留机动经费) may be a part too
     findings: list[Finding] = []
-    for col in schema:
-        if col.name not in printed or not col.parts or not set(col.parts) <= printed:
-            continue
-        slack = _slack(unit, values) * len(col.parts)
+    for total, col_parts in _column_parts(values, schema).items():
+        slack = _slack(unit, values) * len(col_parts)
         for r, v in zip(rows, values, strict=True):
-            if col.name not in v or not any(p in v for p in col.parts):
+            if total not in v or not any(p in v for p in col_parts):
                 continue
-            parts = sum((v.get(p, Decimal(0)) for p in col.parts), Decimal(0))
-            if abs(parts - v[col.name]) > slack:
+            parts = sum((v.get(p, Decimal(0)) for p in col_parts), Decimal(0))
+            if abs(parts - v[total]) > slack:
                 name = row_name(r.label) or r.code or ""
                 findings.append(Finding(doc_id, "totals", False,
-                                        f"{label}「{name}」{col.name} {v[col.name]}{unit} 不等于 "
-                                        f"{'+'.join(col.parts)} 之和 {parts}{unit}（第{r.page}页）。"
+                                        f"{label}「{name}」{total} {v[total]}{unit} 不等于 "
+                                        f"{'+'.join(col_parts)} 之和 {parts}{unit}（第{r.page}页）。"
                                         f"原文：{r.quote[:60]}",
                                         r.page, label))
     return findings
@@ -316,6 +327,25 @@ def _slack(unit: str, values: list[dict[str, Decimal]]) -> Decimal:
     return Decimal("0.5") if unit == "元" and whole else Decimal(0)
 
 
+def _certain_groups(rows: list[RawRow], values: list[dict[str, Decimal]],
+                    row_sums: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[int, list[int]]]:
+    """The row sums that are certain: 类/款/项 codes, the total over the top codes when every
+    other row has a code, and the template's named item sums."""
+    coded = all(r.code for r, v in zip(rows, values, strict=True) if v and row_name(r.label) not in TOTAL_LABELS)
+    return [(p, kids) for p, kids in _groups(rows, row_sums)
+            if rows[p].code or (coded and any(rows[k].code for k in kids))
+            or row_name(rows[p].label) in dict(row_sums)]
+
+
+def _column_parts(values: list[dict[str, Decimal]], schema: tuple[Column, ...]) -> dict[str, tuple[str, ...]]:
+    """Total columns and their part columns, where the table prints the total and every part
+    and no column the template lacks (单位预留机动经费 may be a part too)."""
+    printed = {c for v in values for c in v}
+    if printed - {c.name for c in schema}:
+        return {}
+    return {c.name: c.parts for c in schema if c.name in printed and c.parts and set(c.parts) <= printed}
+
+
 def _placed_totals(doc_id: str, label: str, rows: list[RawRow], values: list[dict[str, Decimal]],
                    row_sums: tuple[tuple[str, tuple[str, ...]], ...], page: int, side: str,
                    unit: str) -> list[Finding]:
@@ -326,10 +356,7 @@ def _placed_totals(doc_id: str, label: str, rows: list[RawRow], values: list[dic
     larger than the rounding of the parts (0.005 each, in 万元 or 亿元) is rounding.
     """
     findings: list[Finding] = []
-    coded = all(r.code for r, v in zip(rows, values, strict=True) if v and row_name(r.label) not in TOTAL_LABELS)
-    groups = [(p, kids) for p, kids in _groups(rows, row_sums)
-              if rows[p].code or (coded and any(rows[k].code for k in kids))
-              or row_name(rows[p].label) in dict(row_sums)]
+    groups = _certain_groups(rows, values, row_sums)
     bad = rounding = 0
     # a part rounded to its last printed digit is off by half of it at most: 0.005 in a 万元 table,
     # half a yuan in a 元 table a spreadsheet rounded to whole yuan (so two parts may differ by 1 元)

@@ -202,6 +202,7 @@ def _fill(table: RawTable, items: list[tuple[Page, Line]], unit_before: str) -> 
             header_lines = head
         if body:
             table.pages.add(number)
+            table.scanned = table.scanned or geos[number].scanned
             rows, bins, labels, transposed = page_rows(body, geos[number], head, known, known_labels, number)
             table.transposed = table.transposed or transposed
             table.rows += rows

@@ -118,9 +118,10 @@ class Store:
                              ensure_ascii=False), t.table_type, int(t.empty), seq["tables"] + i)
                             for i, t in enumerate(tables)])
             db.executemany("INSERT INTO facts (doc_id, tbl, code, row, col, value, unit, page, quote, "
-                           "table_type, section, source, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           "table_type, section, source, seq, confidence) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                            [(f.doc_id, f.table, f.code, f.row, f.column, str(f.value), f.unit,
-                             f.page, f.quote, f.table_type, f.section, f.source, seq["facts"] + i)
+                             f.page, f.quote, f.table_type, f.section, f.source, seq["facts"] + i,
+                             f.confidence)
                             for i, f in enumerate(facts)])
             db.executemany("INSERT INTO chunks (chunk_id, doc_id, kind, text, page, tbl, meta, seq) "
                            "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(chunk_id) DO UPDATE "
@@ -237,9 +238,9 @@ class Store:
 
     def _fact_rows(self, where: str, args: list[str]) -> list[Fact]:
         rows = self.db.execute("SELECT doc_id, tbl, code, row, col, value, unit, page, quote, table_type, "
-                               "section, source FROM facts" + where, args)
+                               "section, source, confidence FROM facts" + where, args)
         return [Fact(r[0], r[1], r[2], r[3], r[4], Decimal(r[5]), r[6], r[7], r[8], r[9] or "",
-                     r[10] or "", r[11] or "") for r in rows]
+                     r[10] or "", r[11] or "", r[12] or "") for r in rows]
 
     def row_names(self) -> list[str]:
         """Every table row name of every document, once each (the corpus's vocabulary)."""

@@ -50,6 +50,7 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
     pages: set[int] = field(default_factory=set)
     transposed: bool = False  # one unlabeled row: the header names the items ("三公" tables)
+    scanned: bool = False  # read by OCR: its figures are checked by its arithmetic (ingest.digits)
 
     @property
     def empty(self) -> bool:

@@ -1,0 +1,185 @@
+"""A scanned page read by OCR into the word boxes a text layer gives (see ingest.layout).
+
+The page is rendered with pypdfium2 (its long side near what the detector works at) and
+read by rapidocr, whose detection, orientation and recognition models ship inside its
+wheel: nothing is downloaded. The page is turned upright first (text lines that stand
+taller than wide are a page turned a quarter; the line classifier's vote tells upside
+down). OCR boxes become words in points; a figure OCR bent ("1.836.22", "l,20O.00") is
+straightened into the form a text layer prints. The table rules are found in the image
+by a morphological opening (long thin dark runs), minus strokes of large glyphs.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from ingest.errors import UnreadableDocument
+from ingest.layout import Geometry, Rule, merge_rules, words_geometry
+
+LONG_SIDE_PX = 2000  # the detector's own bound (rapidocr max_side_len): more pixels are not read
+MAX_SCALE = 300 / 72  # a small page is not rendered past 300 dpi
+DARK = 160  # grey level under which a pixel is ink
+HRULE_PT, VRULE_PT, RULE_THICK_PT = 20.0, 12.0, 3.0
+SHRINK = 0.12  # OCR boxes pad the glyphs by about this share of their height on each side
+SAMPLE = 12  # text lines the orientation vote reads
+ENGINE = {
+    # Detection finds lines as well at 1280 px as at 2000 (the figures are read from the full image)
+    # in a third of the time.
+    "Det.limit_type": "max", "Det.limit_side_len": 1280,
+    # One thread: on two cores a second one costs half again the CPU time for a third less wall
+    # time, and the other core stays free for the server answering questions.
+    "EngineConfig.onnxruntime.intra_op_num_threads": 1, "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+}
+WIDE = re.compile(r"[\u2e80-\u9fff\uff00-\uffef]")  # CJK and full-width: two ASCII widths
+MONEY = r"-?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{2}"
+RUN_OF_FIGURES = re.compile(rf"^(?:{MONEY}){{2,}}$")
+LABEL_THEN_FIGURE = re.compile(rf"^(.*[\u4e00-\u9fff）)])({MONEY})$")
+DIGIT_LIKE = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "l": "1", "I": "1", "|": "1",
+                            "，": ",", "。": ".", "·": ".", "．": ".", "－": "-", "—": "-"})
+
+
+@cache
+def _engine() -> Any:
+    """One OCR engine per process (the models load once), from the wheel's own files."""
+    try:
+        from rapidocr import RapidOCR
+    except ImportError as exc:  # pragma: no cover - a dependency of the project
+        raise UnreadableDocument("OCR for scanned pages needs rapidocr (pip install rapidocr)") from exc
+    return RapidOCR(params={"Global.log_level": "error", **ENGINE})
+
+
+def scan_geometry(page: Any) -> Geometry:
+    """A pypdfium2 page with no text layer as lines of cells, upright, in points."""
+    width, height = page.get_size()
+    scale = min(LONG_SIDE_PX / max(width, height, 1.0), MAX_SCALE)
+    image = page.render(scale=scale, grayscale=True).to_numpy()
+    if image.ndim == 3:
+        image = image[..., 0]
+    boxes = _upright_read(image)
+    image_now = boxes[0]
+    words = [w for box, text, score in boxes[1] for w in _words(box, text, score, scale)]
+    vrules, hrules = _rules(image_now, scale, words)
+    return words_geometry(words, image_now.shape[1] / scale, merge_rules(vrules), merge_rules(hrules),
+                          scanned=True)
+
+
+def _upright_read(image: np.ndarray) -> tuple[np.ndarray, list[tuple[np.ndarray, str, float]]]:
+    """The image turned upright and what OCR read on it: (box, text, score) per text line."""
+    engine = _engine()
+    for _ in range(3):
+        result = engine(image, use_det=True, use_cls=False, use_rec=True)  # the call sets them for the next
+        lines = list(zip(result.boxes, result.txts, result.scores, strict=True)) if result.txts else []
+        if _quarter_turned([b for b, *_ in lines]):
+            image = np.ascontiguousarray(np.rot90(image, k=-1))
+            continue
+        if _upside_down(engine, image, [b for b, *_ in lines]):
+            image = np.ascontiguousarray(np.rot90(image, k=2))
+            continue
+        return image, lines
+    return image, lines
+
+
+def _quarter_turned(boxes: list[np.ndarray]) -> bool:
+    """Most text lines stand taller than wide: the page lies on its side."""
+    tall = wide = 0
+    for b in boxes:
+        w, h = np.ptp(b[:, 0]), np.ptp(b[:, 1])
+        if h > 2 * w:
+            tall += 1
+        elif w > 2 * h:
+            wide += 1
+    return tall > max(wide, 2)
+
+
+def _upside_down(engine: Any, image: np.ndarray, boxes: list[np.ndarray]) -> bool:
+    """The line classifier's vote (0° or 180°) over the page's widest lines."""
+    widest = sorted(boxes, key=lambda b: -np.ptp(b[:, 0]))[:SAMPLE]
+    votes = 0
+    for b in widest:
+        x0, x1 = int(b[:, 0].min()), int(b[:, 0].max()) + 1
+        y0, y1 = int(b[:, 1].min()), int(b[:, 1].max()) + 1
+        crop = np.ascontiguousarray(image[y0:y1, x0:x1])
+        if crop.size == 0:
+            continue
+        out = engine(crop, use_det=False, use_cls=True, use_rec=False)
+        label, score = (getattr(out, "cls_res", None) or [("0", 0.0)])[0]
+        votes += 1 if "180" in label and score > 0.9 else -1
+    return votes > 0
+
+
+def _words(box: np.ndarray, text: str, score: float, scale: float) -> list[dict[str, Any]]:
+    """One OCR line as words in points: split at its spaces, each piece given the share of
+    the box its characters take (a CJK character is two ASCII widths)."""
+    x0, x1 = float(box[:, 0].min()), float(box[:, 0].max())
+    top, bottom = float(box[:, 1].min()), float(box[:, 1].max())
+    pad = SHRINK * (bottom - top)
+    x0, x1, top, bottom = x0 + pad, max(x1 - pad, x0 + pad + 1), top + pad, bottom - pad
+    pieces = [p for t in text.split() for p in _pieces(t)]
+    weights = [sum(2.0 if WIDE.match(ch) else 1.0 for ch in p) for p in pieces]
+    gaps = max(len(pieces) - 1, 0)
+    total = sum(weights) + gaps  # a space is one ASCII width
+    out: list[dict[str, Any]] = []
+    at = x0
+    for piece, weight in zip(pieces, weights, strict=True):
+        w = (x1 - x0) * weight / max(total, 1.0)
+        out.append({"text": piece, "x0": at / scale, "x1": (at + w) / scale, "top": top / scale,
+                    "bottom": bottom / scale, "score": score})
+        at += w + (x1 - x0) / max(total, 1.0)
+    return out
+
+
+def _pieces(token: str) -> list[str]:
+    """A token as the words a text layer would have printed: a figure straightened, two
+    figures OCR ran together split, a figure run onto its label split off."""
+    figure = numeral(token)
+    if RUN_OF_FIGURES.match(figure):
+        return re.findall(MONEY, figure)
+    m = LABEL_THEN_FIGURE.match(token)
+    if m:
+        return [m.group(1), numeral(m.group(2))]
+    return [figure]
+
+
+def numeral(token: str) -> str:
+    """A figure as printed, from what OCR read: letters that look like digits, a comma read as
+    a point ("1.836.22") or a point read as a comma ("1,836,22"). Anything not mostly digits
+    is returned as it is."""
+    t = token.translate(DIGIT_LIKE)
+    digits = sum(ch.isdigit() for ch in t)
+    if digits < 2 or digits < 0.6 * len(t) or not re.fullmatch(r"-?[\d,.]+", t):
+        return token
+    parts = re.split(r"[,.]", t.lstrip("-"))
+    sign = "-" if t.startswith("-") else ""
+    if len(parts) > 1 and len(parts[-1]) == 2 and all(len(p) == 3 for p in parts[1:-1]) and 1 <= len(parts[0]) <= 3:
+        head = ",".join(parts[:-1])
+        return f"{sign}{head}.{parts[-1]}"
+    return t
+
+
+def _rules(image: np.ndarray, scale: float, words: list[dict[str, Any]]) -> tuple[list[Rule], list[Rule]]:
+    """Ruling lines of the page image, in points: long thin runs of ink. A vertical run inside
+    a word's box is a stroke of a large glyph, not a rule."""
+    import cv2
+
+    ink = (image < DARK).astype(np.uint8)
+    thick = RULE_THICK_PT * scale
+    found: list[list[Rule]] = []
+    for length, horizontal in ((HRULE_PT, True), (VRULE_PT, False)):
+        size = (max(int(length * scale), 3), 1) if horizontal else (1, max(int(length * scale), 3))
+        runs = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size))
+        count, _, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+        rules = []
+        for x, y, w, h, _area in stats[1:count]:
+            if horizontal and h <= thick:
+                rules.append(Rule(float(y + h / 2) / scale, float(x) / scale, float(x + w) / scale))
+            elif not horizontal and w <= thick:
+                rules.append(Rule(float(x + w / 2) / scale, float(y) / scale, float(y + h) / scale))
+        found.append(rules)
+    hrules, vrules = found
+    vrules = [r for r in vrules if not any(w["x0"] + 1 < r.at < w["x1"] - 1 and w["top"] - 2 <= r.a
+                                           and r.b <= w["bottom"] + 2 for w in words)]
+    return vrules, hrules
