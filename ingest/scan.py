@@ -38,6 +38,8 @@ WIDE = re.compile(r"[\u2e80-\u9fff\uff00-\uffef]")  # CJK and full-width: two AS
 MONEY = r"-?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{2}"
 RUN_OF_FIGURES = re.compile(rf"^(?:{MONEY}){{2,}}$")
 LABEL_THEN_FIGURE = re.compile(rf"^(.*[\u4e00-\u9fff）)])({MONEY})$")
+FIGURE_THEN_LABEL = re.compile(rf"^({MONEY})((?![万亿元])[\u4e00-\u9fff（(].*)$")  # "20.00万元" is prose
+SPACE_IN_FIGURE = re.compile(r"(?<=\d[,.])\s+(?=\d)|(?<=\d)\s+(?=[,.]\d)")  # "2,132, 777.54"
 DIGIT_LIKE = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "l": "1", "I": "1", "|": "1",
                             "，": ",", "。": ".", "·": ".", "．": ".", "－": "-", "—": "-"})
 
@@ -59,12 +61,13 @@ def scan_geometry(page: Any) -> Geometry:
     image = page.render(scale=scale, grayscale=True).to_numpy()
     if image.ndim == 3:
         image = image[..., 0]
-    boxes = _upright_read(image)
-    image_now = boxes[0]
-    words = [w for box, text, score in boxes[1] for w in _words(box, text, score, scale)]
-    vrules, hrules = _rules(image_now, scale, words)
-    return words_geometry(words, image_now.shape[1] / scale, merge_rules(vrules), merge_rules(hrules),
-                          scanned=True)
+    image, lines = _upright_read(image)
+    ink = (image < DARK).astype(np.uint8)
+    vrules, hrules, ruled = _rules(ink, scale)
+    words = [w for box, text, score in lines for w in _words(box, text, score, scale, ink, ruled)]
+    vrules = [r for r in vrules if not any(w["x0"] + 1 < r.at < w["x1"] - 1 and w["top"] - 2 <= r.a
+                                           and r.b <= w["bottom"] + 2 for w in words)]  # a large glyph's stroke
+    return words_geometry(words, image.shape[1] / scale, merge_rules(vrules), merge_rules(hrules), scanned=True)
 
 
 def _upright_read(image: np.ndarray) -> tuple[np.ndarray, list[tuple[np.ndarray, str, float]]]:
@@ -111,14 +114,18 @@ def _upside_down(engine: Any, image: np.ndarray, boxes: list[np.ndarray]) -> boo
     return votes > 0
 
 
-def _words(box: np.ndarray, text: str, score: float, scale: float) -> list[dict[str, Any]]:
-    """One OCR line as words in points: split at its spaces, each piece given the share of
-    the box its characters take (a CJK character is two ASCII widths)."""
+def _words(box: np.ndarray, text: str, score: float, scale: float, ink: np.ndarray,
+           ruled: np.ndarray) -> list[dict[str, Any]]:
+    """One OCR line as words in points: its box cut to its own ink (OCR pads a box, and the
+    padded box of a figure may reach over a cell's rule into the next), split at its spaces,
+    each piece given the share of the box its characters take (a CJK character is two ASCII
+    widths)."""
     x0, x1 = float(box[:, 0].min()), float(box[:, 0].max())
     top, bottom = float(box[:, 1].min()), float(box[:, 1].max())
     pad = SHRINK * (bottom - top)
-    x0, x1, top, bottom = x0 + pad, max(x1 - pad, x0 + pad + 1), top + pad, bottom - pad
-    pieces = [p for t in text.split() for p in _pieces(t)]
+    own = _own_ink(ink, ruled, int(x0), int(x1) + 1, int(top), int(bottom) + 1)
+    x0, x1, top, bottom = own or (x0 + pad, max(x1 - pad, x0 + pad + 1), top + pad, bottom - pad)
+    pieces = [p for t in SPACE_IN_FIGURE.sub("", text).split() for p in _pieces(t)]
     weights = [sum(2.0 if WIDE.match(ch) else 1.0 for ch in p) for p in pieces]
     gaps = max(len(pieces) - 1, 0)
     total = sum(weights) + gaps  # a space is one ASCII width
@@ -132,15 +139,41 @@ def _words(box: np.ndarray, text: str, score: float, scale: float) -> list[dict[
     return out
 
 
+def _own_ink(ink: np.ndarray, ruled: np.ndarray, x0: int, x1: int, top: int, bottom: int
+             ) -> tuple[float, float, float, float] | None:
+    """The box around a text line's own ink (its glyphs, as a text layer's box is), of the
+    part with the most ink where a rule crosses the box from above to below it."""
+    crop, rules = ink[top:bottom, x0:x1] & (1 - ruled[top:bottom, x0:x1]), ruled[top:bottom, x0:x1]
+    if crop.size == 0:
+        return None
+    above, below = ruled[max(top - 2, 0), x0:x1], ruled[min(bottom + 1, ruled.shape[0] - 1), x0:x1]
+    crossing = np.flatnonzero((rules.sum(axis=0) >= 0.8 * crop.shape[0]) & (above > 0) & (below > 0))
+    cuts = [0, *crossing.tolist(), crop.shape[1]]
+    left, right = max(zip(cuts, cuts[1:], strict=False), key=lambda ab: int(crop[:, ab[0]:ab[1]].sum()))
+    part = crop[:, left:right]
+    columns, rows = np.flatnonzero(part.any(axis=0)), np.flatnonzero(part.any(axis=1))
+    if not len(columns):
+        return None
+    return (float(x0 + left + columns[0]), float(x0 + left + columns[-1] + 1), float(top + rows[0]),
+            float(top + rows[-1] + 1))
+
+
 def _pieces(token: str) -> list[str]:
     """A token as the words a text layer would have printed: a figure straightened, two
-    figures OCR ran together split, a figure run onto its label split off."""
+    figures OCR ran together split, a figure run onto the label before or after it split off
+    (OCR reads across a thin cell border)."""
     figure = numeral(token)
     if RUN_OF_FIGURES.match(figure):
         return re.findall(MONEY, figure)
+    m = re.match(rf"^(.*[\u4e00-\u9fff）)])({MONEY}(?![万亿元]).*)$", token)  # label, figure, label
+    if m and FIGURE_THEN_LABEL.match(m.group(2)):
+        return [*_pieces(m.group(1)), *_pieces(m.group(2))]
     m = LABEL_THEN_FIGURE.match(token)
     if m:
-        return [m.group(1), numeral(m.group(2))]
+        return [*_pieces(m.group(1)), numeral(m.group(2))]
+    m = FIGURE_THEN_LABEL.match(token)
+    if m:
+        return [numeral(m.group(1)), *_pieces(m.group(2))]
     return [figure]
 
 
@@ -160,17 +193,17 @@ def numeral(token: str) -> str:
     return t
 
 
-def _rules(image: np.ndarray, scale: float, words: list[dict[str, Any]]) -> tuple[list[Rule], list[Rule]]:
-    """Ruling lines of the page image, in points: long thin runs of ink. A vertical run inside
-    a word's box is a stroke of a large glyph, not a rule."""
+def _rules(ink: np.ndarray, scale: float) -> tuple[list[Rule], list[Rule], np.ndarray]:
+    """Ruling lines of the page's ink, in points, and where they lie: long thin runs of ink."""
     import cv2
 
-    ink = (image < DARK).astype(np.uint8)
     thick = RULE_THICK_PT * scale
     found: list[list[Rule]] = []
+    ruled = np.zeros_like(ink)
     for length, horizontal in ((HRULE_PT, True), (VRULE_PT, False)):
         size = (max(int(length * scale), 3), 1) if horizontal else (1, max(int(length * scale), 3))
         runs = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size))
+        ruled |= runs
         count, _, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
         rules = []
         for x, y, w, h, _area in stats[1:count]:
@@ -180,6 +213,4 @@ def _rules(image: np.ndarray, scale: float, words: list[dict[str, Any]]) -> tupl
                 rules.append(Rule(float(x + w / 2) / scale, float(y) / scale, float(y + h) / scale))
         found.append(rules)
     hrules, vrules = found
-    vrules = [r for r in vrules if not any(w["x0"] + 1 < r.at < w["x1"] - 1 and w["top"] - 2 <= r.a
-                                           and r.b <= w["bottom"] + 2 for w in words)]
-    return vrules, hrules
+    return vrules, hrules, ruled

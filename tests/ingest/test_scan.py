@@ -154,7 +154,7 @@ def test_a_page_scanned_on_its_side_is_read_upright(pages: tuple[Path, Path], tm
     [page] = read_pages(turned)
     printed = _figures(read_pages(text)[2])
     assert page.geometry is not None and page.geometry.width < 600  # portrait again: A4 is 595 pt wide
-    assert len(printed) > 10 and len(_figures(page) & printed) >= 0.95 * len(printed)
+    assert len(printed) >= 8 and len(_figures(page) & printed) >= 0.95 * len(printed)
 
 
 def _figures(page: Page) -> set[str]:
