@@ -44,6 +44,13 @@ DIGIT_LIKE = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "l": "1", 
                             "，": ",", "。": ".", "·": ".", "．": ".", "－": "-", "—": "-"})
 
 
+_read = [0]  # pages this process has read by OCR (the worker's time limit grows with them)
+
+
+def pages_read() -> int:
+    return _read[0]
+
+
 @cache
 def _engine() -> Any:
     """One OCR engine per process (the models load once), from the wheel's own files."""
@@ -62,6 +69,7 @@ def scan_geometry(page: Any) -> Geometry:
     if image.ndim == 3:
         image = image[..., 0]
     image, lines = _upright_read(image)
+    _read[0] += 1
     ink = (image < DARK).astype(np.uint8)
     vrules, hrules, ruled = _rules(ink, scale)
     words = [w for box, text, score in lines for w in _words(box, text, score, scale, ink, ruled)]
