@@ -79,8 +79,8 @@ def _read_pdf(path: Path, on_page: Callable[[int, int], None] | None = None) -> 
     finally:
         images.close()
     if not any(re.search(r"[\u4e00-\u9fff]", p.text) for p in pages):
-        raise UnreadableDocument(f"{path.name}: no Chinese text found, neither in a text layer nor by OCR "
-                                 "of its page images")
+        raise UnreadableDocument(f"{path.name}: no Chinese text: no text layer, and OCR found none on "
+                                 "its page images")
     return pages
 
 

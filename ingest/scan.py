@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 from ingest.errors import UnreadableDocument
 from ingest.layout import Geometry, Rule, merge_rules, words_geometry
@@ -63,6 +64,8 @@ def _engine() -> Any:
 
 def scan_geometry(page: Any) -> Geometry:
     """A pypdfium2 page with no text layer as lines of cells, upright, in points."""
+    import numpy as np
+
     width, height = page.get_size()
     scale = min(LONG_SIDE_PX / max(width, height, 1.0), MAX_SCALE)
     image = page.render(scale=scale, grayscale=True).to_numpy()
@@ -80,6 +83,8 @@ def scan_geometry(page: Any) -> Geometry:
 
 def _upright_read(image: np.ndarray) -> tuple[np.ndarray, list[tuple[np.ndarray, str, float]]]:
     """The image turned upright and what OCR read on it: (box, text, score) per text line."""
+    import numpy as np
+
     engine = _engine()
     for _ in range(3):
         result = engine(image, use_det=True, use_cls=False, use_rec=True)  # the call sets them for the next
@@ -96,6 +101,8 @@ def _upright_read(image: np.ndarray) -> tuple[np.ndarray, list[tuple[np.ndarray,
 
 def _quarter_turned(boxes: list[np.ndarray]) -> bool:
     """Most text lines stand taller than wide: the page lies on its side."""
+    import numpy as np
+
     tall = wide = 0
     for b in boxes:
         w, h = np.ptp(b[:, 0]), np.ptp(b[:, 1])
@@ -108,6 +115,8 @@ def _quarter_turned(boxes: list[np.ndarray]) -> bool:
 
 def _upside_down(engine: Any, image: np.ndarray, boxes: list[np.ndarray]) -> bool:
     """The line classifier's vote (0° or 180°) over the page's widest lines."""
+    import numpy as np
+
     widest = sorted(boxes, key=lambda b: -np.ptp(b[:, 0]))[:SAMPLE]
     votes = 0
     for b in widest:
@@ -128,6 +137,7 @@ def _words(box: np.ndarray, text: str, score: float, scale: float, ink: np.ndarr
     padded box of a figure may reach over a cell's rule into the next), split at its spaces,
     each piece given the share of the box its characters take (a CJK character is two ASCII
     widths)."""
+
     x0, x1 = float(box[:, 0].min()), float(box[:, 0].max())
     top, bottom = float(box[:, 1].min()), float(box[:, 1].max())
     pad = SHRINK * (bottom - top)
@@ -151,6 +161,8 @@ def _own_ink(ink: np.ndarray, ruled: np.ndarray, x0: int, x1: int, top: int, bot
              ) -> tuple[float, float, float, float] | None:
     """The box around a text line's own ink (its glyphs, as a text layer's box is), of the
     part with the most ink where a rule crosses the box from above to below it."""
+    import numpy as np
+
     crop, rules = ink[top:bottom, x0:x1] & (1 - ruled[top:bottom, x0:x1]), ruled[top:bottom, x0:x1]
     if crop.size == 0:
         return None
@@ -204,6 +216,7 @@ def numeral(token: str) -> str:
 def _rules(ink: np.ndarray, scale: float) -> tuple[list[Rule], list[Rule], np.ndarray]:
     """Ruling lines of the page's ink, in points, and where they lie: long thin runs of ink."""
     import cv2
+    import numpy as np
 
     thick = RULE_THICK_PT * scale
     found: list[list[Rule]] = []
