@@ -133,49 +133,62 @@ def _upside_down(engine: Any, image: np.ndarray, boxes: list[np.ndarray]) -> boo
 
 def _words(box: np.ndarray, text: str, score: float, scale: float, ink: np.ndarray,
            ruled: np.ndarray) -> list[dict[str, Any]]:
-    """One OCR line as words in points: its box cut to its own ink (OCR pads a box, and the
-    padded box of a figure may reach over a cell's rule into the next), split at its spaces,
-    each piece given the share of the box its characters take (a CJK character is two ASCII
-    widths)."""
+    """One OCR line as words in points, split at its spaces. Each word's box is its own ink
+    (OCR pads a box, and reads across a thin cell border): where rules cut the line's box
+    into as many inked parts as it has words, each word is its part; a single word is the
+    part with the most ink; otherwise each word takes the share of the ink its characters
+    take (a CJK character is two ASCII widths)."""
 
-    x0, x1 = float(box[:, 0].min()), float(box[:, 0].max())
-    top, bottom = float(box[:, 1].min()), float(box[:, 1].max())
-    pad = SHRINK * (bottom - top)
-    own = _own_ink(ink, ruled, int(x0), int(x1) + 1, int(top), int(bottom) + 1)
-    x0, x1, top, bottom = own or (x0 + pad, max(x1 - pad, x0 + pad + 1), top + pad, bottom - pad)
+    bx0, bx1 = int(box[:, 0].min()), int(box[:, 0].max()) + 1
+    top, bottom = int(box[:, 1].min()), int(box[:, 1].max()) + 1
     pieces = [p for t in SPACE_IN_FIGURE.sub("", text).split() for p in _pieces(t)]
+    parts = _inked_parts(ink, ruled, bx0, bx1, top, bottom)
+    if not parts:
+        pad = SHRINK * (bottom - top)
+        parts = [(bx0 + pad, max(bx1 - pad, bx0 + pad + 1), top + pad, bottom - pad, 0)]
+    if len(parts) == len(pieces):
+        return [_word(piece, part, score, scale) for piece, part in zip(pieces, parts, strict=True)]
+    if len(pieces) == 1:
+        return [_word(pieces[0], max(parts, key=lambda q: q[4]), score, scale)]
+    x0, x1 = parts[0][0], parts[-1][1]
+    top_, bottom_ = min(q[2] for q in parts), max(q[3] for q in parts)
     weights = [sum(2.0 if WIDE.match(ch) else 1.0 for ch in p) for p in pieces]
-    gaps = max(len(pieces) - 1, 0)
-    total = sum(weights) + gaps  # a space is one ASCII width
+    unit = (x1 - x0) / max(sum(weights) + len(pieces) - 1, 1.0)  # a space is one ASCII width
     out: list[dict[str, Any]] = []
     at = x0
     for piece, weight in zip(pieces, weights, strict=True):
-        w = (x1 - x0) * weight / max(total, 1.0)
-        out.append({"text": piece, "x0": at / scale, "x1": (at + w) / scale, "top": top / scale,
-                    "bottom": bottom / scale, "score": score})
-        at += w + (x1 - x0) / max(total, 1.0)
+        out.append(_word(piece, (at, at + unit * weight, top_, bottom_, 0), score, scale))
+        at += unit * (weight + 1)
     return out
 
 
-def _own_ink(ink: np.ndarray, ruled: np.ndarray, x0: int, x1: int, top: int, bottom: int
-             ) -> tuple[float, float, float, float] | None:
-    """The box around a text line's own ink (its glyphs, as a text layer's box is), of the
-    part with the most ink where a rule crosses the box from above to below it."""
+def _word(text: str, part: tuple[float, float, float, float, int], score: float, scale: float) -> dict[str, Any]:
+    return {"text": text, "x0": part[0] / scale, "x1": part[1] / scale, "top": part[2] / scale,
+            "bottom": part[3] / scale, "score": score}
+
+
+def _inked_parts(ink: np.ndarray, ruled: np.ndarray, x0: int, x1: int, top: int, bottom: int
+                 ) -> list[tuple[float, float, float, float, int]]:
+    """The parts of a box that rules crossing it from above to below leave, each as the box
+    around its own ink (its glyphs, as a text layer's box is) and the amount of ink."""
     import numpy as np
 
     crop, rules = ink[top:bottom, x0:x1] & (1 - ruled[top:bottom, x0:x1]), ruled[top:bottom, x0:x1]
     if crop.size == 0:
-        return None
+        return []
     above, below = ruled[max(top - 2, 0), x0:x1], ruled[min(bottom + 1, ruled.shape[0] - 1), x0:x1]
     crossing = np.flatnonzero((rules.sum(axis=0) >= 0.8 * crop.shape[0]) & (above > 0) & (below > 0))
     cuts = [0, *crossing.tolist(), crop.shape[1]]
-    left, right = max(zip(cuts, cuts[1:], strict=False), key=lambda ab: int(crop[:, ab[0]:ab[1]].sum()))
-    part = crop[:, left:right]
-    columns, rows = np.flatnonzero(part.any(axis=0)), np.flatnonzero(part.any(axis=1))
-    if not len(columns):
-        return None
-    return (float(x0 + left + columns[0]), float(x0 + left + columns[-1] + 1), float(top + rows[0]),
-            float(top + rows[-1] + 1))
+    out = []
+    for left, right in zip(cuts, cuts[1:], strict=False):
+        part = crop[:, left:right]
+        amount = int(part.sum())
+        if amount < 0.05 * max(int(crop.sum()), 1):  # a speck, or the rule's own edge
+            continue
+        columns, rows = np.flatnonzero(part.any(axis=0)), np.flatnonzero(part.any(axis=1))
+        out.append((float(x0 + left + columns[0]), float(x0 + left + columns[-1] + 1), float(top + rows[0]),
+                    float(top + rows[-1] + 1), amount))
+    return out
 
 
 def _pieces(token: str) -> list[str]:
