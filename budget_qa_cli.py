@@ -260,7 +260,8 @@ def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
                               "sources": store.files(f.doc_id), "table": f.table,
                               "table_type": f.table_type, "code": f.code, "row": f.row,
                               "column": f.column, "value": str(f.value), "unit": f.unit,
-                              "page": f.page, "quote": f.quote}, ensure_ascii=False))
+                              "page": f.page, "quote": f.quote, "confidence": f.confidence},
+                             ensure_ascii=False))
     return 0
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ingest.errors import BudgetQAError, IngestError, NotADisclosure, StoreError, TableParseError, UnreadableDocument
 from ingest.lock import write_lock
-from ingest.model import Chunk, Document, Fact, Finding, Place, Table
+from ingest.model import OCR_CONFIRMED, OCR_UNCONFIRMED, Chunk, Document, Fact, Finding, Place, Table
 from ingest.pipeline import FileResult, ingest_paths
 from ingest.settings import Settings
 from ingest.store import Store, VectorIndex
@@ -46,6 +46,6 @@ def open_store(settings: Settings, vectors: bool = True,
     return store
 
 
-__all__ = ["BudgetQAError", "Chunk", "Document", "Fact", "FileResult", "Finding",
-           "IngestError", "NotADisclosure", "Place", "Settings", "Store", "StoreError", "Table",
+__all__ = ["OCR_CONFIRMED", "OCR_UNCONFIRMED", "BudgetQAError", "Chunk", "Document", "Fact", "FileResult",
+           "Finding", "IngestError", "NotADisclosure", "Place", "Settings", "Store", "StoreError", "Table",
            "TableParseError", "UnreadableDocument", "VectorIndex", "ingest_paths", "open_store"]

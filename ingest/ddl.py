@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS tables (doc_id TEXT, number TEXT, title TEXT, unit TE
   page INTEGER, columns TEXT, table_type TEXT, empty INTEGER, seq BIGINT);
 CREATE TABLE IF NOT EXISTS facts (doc_id TEXT, tbl TEXT, code TEXT, row TEXT, col TEXT,
   value TEXT, unit TEXT, page INTEGER, quote TEXT, table_type TEXT, section TEXT, source TEXT,
-  seq BIGINT, labels TEXT);
+  seq BIGINT, labels TEXT, confidence TEXT);
 CREATE TABLE IF NOT EXISTS chunks (chunk_id TEXT PRIMARY KEY, doc_id TEXT, kind TEXT,
   text TEXT, page INTEGER, tbl TEXT, meta TEXT, seq BIGINT);
 CREATE TABLE IF NOT EXISTS findings (doc_id TEXT, kind TEXT, ok INTEGER, message TEXT,
@@ -54,7 +54,7 @@ ORDERED = ("tables", "facts", "chunks", "findings")  # rows carry seq
 # Columns later versions added; `extractor` stamps a document with the reading code's version.
 ADDED = (("facts", "source TEXT"), *((t, "seq BIGINT") for t in ORDERED),
          ("facts", "labels TEXT"), ("findings", "places TEXT"), ("findings", "computation TEXT"),
-         ("documents", "extractor TEXT"))
+         ("documents", "extractor TEXT"), ("facts", "confidence TEXT"))
 NAMES = {"meta", "vector_outbox", "originals", "taught", "activity", *(s.split()[5] for s in statements(INDEXES))}
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from ingest.digits import check_digits, identities
 from ingest.hierarchy import TOTAL_LABELS, row_name, sum_groups
 from ingest.labels import carry_down, label_columns, regroup, row_title, split_label
-from ingest.model import Fact, Finding, Table
+from ingest.model import OCR_CONFIRMED, OCR_UNCONFIRMED, Fact, Finding, Table
 from ingest.schemas import MEASURES, Column, detect_columns, measure
 from ingest.solve import solve
 from ingest.tables import RawRow, RawTable
-from ingest.totals import column_sums, placed_totals
+from ingest.totals import certain_groups, column_parts, column_sums, placed_totals, slack
 
 __all__ = ["code_names", "placed_facts", "row_name", "table_facts", "zero_funds"]
 
@@ -221,6 +222,14 @@ def placed_facts(doc_id: str, raw: RawTable, names: dict[str, str]) -> tuple[Tab
             if not cells and r.columns and r.label and not raw.transposed:
                 cells[column_name(schema, r.columns[0])] = Decimal(0)  # a labelled blank row is nil
             values.append(cells)
+        sure: set[tuple[int, str]] = set()  # a scan's figures its arithmetic confirmed
+        if raw.scanned and not raw.transposed:
+            checked = check_digits(values, identities(values, certain_groups(rows, values, tt.row_sums),
+                                                      column_parts(values, schema)), slack(raw.unit, values))
+            values, sure = checked.values, checked.confirmed
+            findings += [Finding(doc_id, "parse", True, f"{label}「{row_name(rows[i].label) or rows[i].code}」{col} "
+                                 f"OCR 读作 {read}，按表内勾稽关系更正为 {fixed}", rows[i].page, label)
+                         for (i, col), read, fixed in checked.repairs]
         named = label_columns(tt.name, raw.head)
         rows = regroup(named, rows) if named else rows
         owns = [split_label(named, r.spans) if named else {} for r in rows]
@@ -232,7 +241,8 @@ def placed_facts(doc_id: str, raw: RawTable, names: dict[str, str]) -> tuple[Tab
                 for path in r.columns or tuple(placed):
                     v = placed.get(path, Decimal(0))
                     item, col = transposed_item(path)
-                    facts.append(Fact(doc_id, label, None, item, col, v, raw.unit, r.page, r.quote, tt.name))
+                    facts.append(Fact(doc_id, label, None, item, col, v, raw.unit, r.page, r.quote, tt.name,
+                                      confidence=_confidence(raw, sure, i, col)))
                     columns += [col] if col not in columns else []
                 continue
             name = _project_name(r, names) if r.code and r.label else (
@@ -242,7 +252,7 @@ def placed_facts(doc_id: str, raw: RawTable, names: dict[str, str]) -> tuple[Tab
             for col, v in values[i].items():
                 unit = "%" if RATE_COLUMN.search(col) else raw.unit  # "完成预算%" is a rate, not money
                 facts.append(Fact(doc_id, label, r.code, name, col, v, unit, r.page, r.quote, tt.name,
-                                  labels=carried[i]))
+                                  labels=carried[i], confidence=_confidence(raw, sure, i, col)))
                 columns += [col] if col not in columns else []
         if not raw.transposed:
             findings += placed_totals(doc_id, label, rows, values, tt.row_sums, raw.page, side, raw.unit)
@@ -251,3 +261,7 @@ def placed_facts(doc_id: str, raw: RawTable, names: dict[str, str]) -> tuple[Tab
     if raw.empty:
         findings.append(Finding(doc_id, "parse", True, f"{label} 为空表", raw.page, label))
     return table, facts, findings
+
+
+def _confidence(raw: RawTable, sure: set[tuple[int, str]], i: int, col: str) -> str:
+    return "" if not raw.scanned else OCR_CONFIRMED if (i, col) in sure else OCR_UNCONFIRMED

@@ -210,6 +210,7 @@ def _fill(table: RawTable, items: list[tuple[Page, Line]], unit_before: str) -> 
                                for ln in head for c in ln.cells if not c.is_number)
         if body:
             table.pages.add(number)
+            table.scanned = table.scanned or geos[number].scanned
             rows, bins, labels, transposed = page_rows(body, geos[number], head, known, known_labels, number)
             table.transposed = table.transposed or transposed
             table.rows += rows

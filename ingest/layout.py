@@ -60,6 +60,7 @@ class Geometry:
     lines: tuple[Line, ...]
     vrules: tuple[Rule, ...] = ()
     hrules: tuple[Rule, ...] = ()
+    scanned: bool = False  # read by OCR from a page image: its figures need the arithmetic's check
 
     def vrule_between(self, x0: float, x1: float, top: float, bottom: float) -> bool:
         """Whether a vertical rule crosses the band top..bottom strictly between x0 and x1."""
@@ -85,6 +86,13 @@ def page_geometry(page: Any) -> Geometry:
     vrules, hrules = _rules(page)
     words = page.extract_words(x_tolerance=1.5, y_tolerance=2, keep_blank_chars=False,
                                use_text_flow=False)
+    return words_geometry(words, float(page.width), merge_rules(vrules), merge_rules(hrules))
+
+
+def words_geometry(words: list[dict[str, Any]], width: float, vrules: list[Rule], hrules: list[Rule],
+                   scanned: bool = False) -> Geometry:
+    """Lines of cells from word boxes ({"text", "x0", "x1", "top", "bottom"}, in points) and
+    ruling lines: a text layer's words or the words OCR read on a scan."""
     rows: list[list[dict[str, Any]]] = []
     for w in sorted(words, key=lambda w: (w["top"] + w["bottom"]) / 2):
         mid, h = (w["top"] + w["bottom"]) / 2, w["bottom"] - w["top"]
@@ -96,9 +104,9 @@ def page_geometry(page: Any) -> Geometry:
                 last.append(w)
                 continue
         rows.append([w])
-    geo = Geometry(float(page.width), (), tuple(vrules), tuple(hrules))
+    geo = Geometry(width, (), tuple(vrules), tuple(hrules))
     lines = [_line(sorted(r, key=lambda w: w["x0"]), geo) for r in rows]
-    return Geometry(float(page.width), tuple(lines), tuple(vrules), tuple(hrules))
+    return Geometry(width, tuple(lines), tuple(vrules), tuple(hrules), scanned)
 
 
 def _line(words: list[dict[str, Any]], geo: Geometry) -> Line:
@@ -155,10 +163,10 @@ def _rules(page: Any) -> tuple[list[Rule], list[Rule]]:
             vrules.append(Rule(x0, top, bottom))
         elif e["orientation"] == "h" and x1 - x0 > 4:
             hrules.append(Rule(top, x0, x1))
-    return _merge(vrules), _merge(hrules)
+    return vrules, hrules
 
 
-def _merge(rules: list[Rule]) -> list[Rule]:
+def merge_rules(rules: list[Rule]) -> list[Rule]:
     """Join collinear pieces (tables drawn cell by cell) into whole rules."""
     out: list[Rule] = []
     for r in sorted(rules, key=lambda r: (round(r.at), r.a)):

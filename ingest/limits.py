@@ -31,6 +31,7 @@ class Limits:
     max_inflated_mb: int = 100  # all pages' content streams, inflated (real files: <1 MB)
     max_seconds: float = 300.0  # wall time of one file's parse
     max_memory_mb: int = 2048  # address space of the parsing process
+    ocr_page_seconds: float = 30.0  # wall time each scanned page read by OCR adds to max_seconds
 
 
 def check_pdf(path: Path, limits: Limits) -> None:

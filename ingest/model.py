@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ingest.layout import Geometry
 
+OCR_CONFIRMED, OCR_UNCONFIRMED = "ocr", "unconfirmed"  # Fact.confidence of a figure read by OCR
 # Money units and their size in 元: every amount carries one of these or a counting unit.
 MONEY_UNITS = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
 
@@ -67,6 +68,9 @@ class Fact:
     section: str = ""  # prose: the heading the sentence sits under
     source: str = ""  # the file it was read from (a document may span files)
     labels: tuple[tuple[str, str], ...] = ()  # the row's text columns: (采购组织形式, 政府集中采购)
+    # "" read from a text layer; "ocr" read by OCR and confirmed by the table's arithmetic;
+    # "unconfirmed" read by OCR, its digits confirmed by nothing: cite it as "OCR, unconfirmed"
+    confidence: str = ""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from ingest.catalogue import check_catalogue, contents_entries, list_message, li
 from ingest.chunks import prose_chunks, row_chunks
 from ingest.clean import clean_pages
 from ingest.codes import repair_codes
+from ingest.digits import confirm_agreeing
 from ingest.errors import IngestError, NotADisclosure
 from ingest.examine import examine_prose
 from ingest.facts import code_names, placed_facts, table_facts, zero_funds
@@ -177,7 +178,8 @@ def prepare(path: Path, sha: str, store: Store, on_page: OnPage | None = None) -
         facts += table_facts_
         findings += table_findings
     findings = judge_rounding(findings)
-    facts = [replace(f, source=path.name) for f in facts + pfacts]
+    scanned = {p.number for p in pages if p.geometry is not None and p.geometry.scanned}
+    facts = confirm_agreeing([replace(f, source=path.name) for f in facts + pfacts], scanned)
     chunks = [replace(c, meta={**c.meta, "source": path.name})
               for c in prose_chunks(doc_id, paras) + row_chunks(doc_id, tables, facts)]
     files = [(sha, path.name)]

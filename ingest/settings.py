@@ -29,12 +29,13 @@ class Settings(BaseSettings):
     max_inflated_mb: int = 100
     max_parse_seconds: float = 300.0
     max_parse_memory_mb: int = 2048
+    ocr_page_seconds: float = 30.0  # each scanned page OCR reads adds this to max_parse_seconds
     llm: str = ""  # optional chat model: "openai:<base_url>|<model>" or "ollama:<model>[@<base_url>]"
 
     @property
     def limits(self) -> Limits:
         return Limits(self.max_pages, self.max_page_objects, self.max_inflated_mb,
-                      self.max_parse_seconds, self.max_parse_memory_mb)
+                      self.max_parse_seconds, self.max_parse_memory_mb, self.ocr_page_seconds)
 
     @property
     def model_cache(self) -> Path:

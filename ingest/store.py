@@ -137,10 +137,11 @@ class Store:
                              ensure_ascii=False), t.table_type, int(t.empty), seq["tables"] + i)
                             for i, t in enumerate(tables)])
             db.executemany("INSERT INTO facts (doc_id, tbl, code, row, col, value, unit, page, quote, "
-                           "table_type, section, source, seq, labels) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           "table_type, section, source, seq, labels, confidence) "
+                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                            [(f.doc_id, f.table, f.code, f.row, f.column, str(f.value), f.unit,
                              f.page, f.quote, f.table_type, f.section, f.source, seq["facts"] + i,
-                             json.dumps(f.labels, ensure_ascii=False) if f.labels else None)
+                             json.dumps(f.labels, ensure_ascii=False) if f.labels else None, f.confidence)
                             for i, f in enumerate(facts)])
             db.executemany("INSERT INTO chunks (chunk_id, doc_id, kind, text, page, tbl, meta, seq) "
                            "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(chunk_id) DO UPDATE "
@@ -270,9 +271,9 @@ class Store:
 
     def _fact_rows(self, where: str, args: list[str]) -> list[Fact]:
         rows = self.db.execute("SELECT doc_id, tbl, code, row, col, value, unit, page, quote, table_type, "
-                               "section, source, labels FROM facts" + where, args)
+                               "section, source, labels, confidence FROM facts" + where, args)
         return [Fact(r[0], r[1], r[2], r[3], r[4], Decimal(r[5]), r[6], r[7], r[8], r[9] or "",
-                     r[10] or "", r[11] or "", tuple((a, b) for a, b in json.loads(r[12] or "[]")))
+                     r[10] or "", r[11] or "", tuple((a, b) for a, b in json.loads(r[12] or "[]")), r[13] or "")
                 for r in rows]
 
     def row_names(self) -> list[str]:

@@ -53,6 +53,7 @@ class RawTable:
     pages: set[int] = field(default_factory=set)
     transposed: bool = False  # one unlabeled row: the header names the items ("三公" tables)
     head: tuple[tuple[float, float, float, str], ...] = ()  # PDFs: header text cells (top, x0, x1, text)
+    scanned: bool = False  # read by OCR: its figures are checked by its arithmetic (ingest.digits)
 
     @property
     def empty(self) -> bool:

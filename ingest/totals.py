@@ -58,10 +58,7 @@ def placed_totals(doc_id: str, label: str, rows: list[RawRow], values: list[dict
     codes when every other row has a code, and the template's named item sums.
     """
     findings: list[Finding] = []
-    coded = all(r.code for r, v in zip(rows, values, strict=True) if v and row_name(r.label) not in TOTAL_LABELS)
-    groups = [(p, kids) for p, kids in sum_groups(rows, row_sums)
-              if rows[p].code or (coded and any(rows[k].code for k in kids))
-              or row_name(rows[p].label) in dict(row_sums)]
+    groups = certain_groups(rows, values, row_sums)
     slack = _slack(unit, values)
     for parent, kids in groups:
         cols = set(values[parent]) | {c for k in kids for c in values[k]}
@@ -82,6 +79,29 @@ def placed_totals(doc_id: str, label: str, rows: list[RawRow], values: list[dict
         findings.append(Finding(doc_id, "totals", True, f"{label}{side}: {len(groups)} 组合计与明细相符",
                                 page, label))
     return findings
+
+
+def certain_groups(rows: list[RawRow], values: list[dict[str, Decimal]],
+                   row_sums: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[int, list[int]]]:
+    """The row sums that are certain: 类/款/项 codes, the total over the top codes when every
+    other row has a code, and the template's named item sums."""
+    coded = all(r.code for r, v in zip(rows, values, strict=True) if v and row_name(r.label) not in TOTAL_LABELS)
+    return [(p, kids) for p, kids in sum_groups(rows, row_sums)
+            if rows[p].code or (coded and any(rows[k].code for k in kids))
+            or row_name(rows[p].label) in dict(row_sums)]
+
+
+def column_parts(values: list[dict[str, Decimal]], schema: tuple[Column, ...]) -> dict[str, tuple[str, ...]]:
+    """Total columns and their part columns, where the table prints the total and every part and
+    no column the template lacks (单位预留机动经费 may be a part too)."""
+    printed = {c for v in values for c in v}
+    if printed - {c.name for c in schema}:
+        return {}
+    return {c.name: c.parts for c in schema if c.name in printed and c.parts and set(c.parts) <= printed}
+
+
+def slack(unit: str, values: list[dict[str, Decimal]]) -> Decimal:
+    return _slack(unit, values)
 
 
 def judge_rounding(findings: list[Finding]) -> list[Finding]:

@@ -16,6 +16,7 @@ from ingest.errors import IngestError
 from ingest.limits import LimitExceeded, Limits, check_pdf
 from ingest.pipeline import OnPage, Prepare, Prepared, prepare
 from ingest.read import PDF_MAGIC
+from ingest.scan import pages_read
 from ingest.store import Store
 
 MB = 1024 * 1024
@@ -41,12 +42,13 @@ def prepare_in_child(path: Path, sha: str, data_dir: Path, limits: Limits,
                             daemon=True)
     child.start()
     sender.close()
-    deadline = time.monotonic() + limits.max_seconds
+    started, scanned = time.monotonic(), 0
     try:
         while True:
-            left = deadline - time.monotonic()
+            allowed = limits.max_seconds + scanned * limits.ocr_page_seconds  # OCR takes seconds a page
+            left = started + allowed - time.monotonic()
             if left <= 0:
-                raise LimitExceeded(f"{path.name}: reading took longer than {limits.max_seconds:.0f} s; stopped")
+                raise LimitExceeded(f"{path.name}: reading took longer than {allowed:.0f} s; stopped")
             if not receiver.poll(min(left, 0.5)):
                 continue
             try:
@@ -54,8 +56,10 @@ def prepare_in_child(path: Path, sha: str, data_dir: Path, limits: Limits,
             except EOFError:
                 child.join(1)
                 raise IngestError(_death(path, child.exitcode, limits)) from None
-            if kind == "page" and on_page is not None:
-                on_page(*rest)
+            if kind == "page":
+                done, total, scanned = rest
+                if on_page is not None:
+                    on_page(done, total)
             elif kind == "error":
                 raise (LimitExceeded if rest[1] else IngestError)(rest[0])
             elif kind == "ok":
@@ -91,14 +95,15 @@ def _caused_by_memory(exc: BaseException | None) -> bool:
 def _child(out: Connection, path: Path, sha: str, data_dir: Path, limits: Limits, database_url: str) -> None:
     memory = limits.max_memory_mb * MB
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    seconds = int(limits.max_seconds) + 5
+    # the wall time the parent allows is the limit; this one only stops a child left running
+    seconds = int(limits.max_seconds + limits.max_pages * limits.ocr_page_seconds) + 5
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
     try:
         with path.open("rb") as f:
             if f.read(len(PDF_MAGIC)) == PDF_MAGIC:
                 check_pdf(path, limits)
         store = Store(data_dir, database_url=database_url)
-        prepared = prepare(path, sha, store, lambda done, total: out.send(("page", done, total)))
+        prepared = prepare(path, sha, store, lambda done, total: out.send(("page", done, total, pages_read())))
         store.close()
         out.send(("ok", prepared))
     except MemoryError:

@@ -31,7 +31,7 @@ router = APIRouter(prefix="/api/documents", tags=["documents"])
 jobs_router = APIRouter(prefix="/api/jobs", tags=["documents"])
 DocId = Annotated[str, Path(max_length=64, description="a doc_id from GET /api/documents")]
 CSV_FIELDS = ("table", "table_type", "code", "row", "column", "value", "unit", "page", "quote",
-              "source")
+              "source", "confidence")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DELETE_WAIT = 5.0  # seconds a delete waits for an ingest that holds the data dir
 
@@ -109,7 +109,7 @@ def document_facts(doc_id: DocId, services: ServicesDep, request: Request,
     title = next((d.title for d in services.engine().documents if d.doc_id == doc_id), "")
     out = [FactOut(doc_id=f.doc_id, document=title, source=getattr(f, "source", "") or "",
                    table=f.table, table_type=f.table_type, code=f.code, row=f.row, column=f.column,
-                   value=str(f.value), unit=f.unit, page=f.page, quote=f.quote)
+                   value=str(f.value), unit=f.unit, page=f.page, quote=f.quote, confidence=f.confidence)
            for f in facts]
     accept = request.headers.get("accept", "")
     if format == "csv" or (format is None and "text/csv" in accept):

@@ -157,6 +157,8 @@ class FactOut(BaseModel):
     unit: str
     page: int | None
     quote: str
+    confidence: str = Field("", description='"" from a text layer; "ocr" read by OCR and confirmed by '
+                            'the table\'s arithmetic; "unconfirmed" read by OCR, digits not confirmed')
 
 
 class PlaceOut(BaseModel):

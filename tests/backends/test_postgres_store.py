@@ -188,3 +188,16 @@ def test_a_search_while_the_chroma_server_is_down_finds_nothing_instead_of_faili
     finally:
         server.stop()
     assert vectors.search("处室", 1, None) == []
+
+
+@pytest.mark.slow
+def test_a_scanned_table_keeps_its_confidence_on_postgresql(files: tuple[Path, Path, Path], database_url: str,
+                                                            tmp_path: Path) -> None:
+    from tests.ingest.test_scan import rasterize
+
+    scan = rasterize(files[2], tmp_path / "scanned")  # the small table, as an image-only PDF
+    pg, lite = Store(tmp_path / "pg", database_url=database_url), Store(tmp_path / "lite")
+    assert not ingest_paths([scan], pg, parse=isolated(Settings().limits))[0].error
+    assert not ingest_paths([scan], lite)[0].error
+    assert state(pg) == state(lite)
+    assert {f.confidence for f in pg.facts() if f.table != "正文"} == {"ocr"}  # every sum adds up
