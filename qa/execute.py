@@ -39,7 +39,7 @@ def _also(item: Item, f: Fact, lib: Library) -> tuple[tuple[str, Fact], ...]:
     out = []
     for x in voc.entries:
         if x.prose or x.table == e.table or x.name != e.name or e.name in TOTAL_ROWS or (
-                x.code or e.code) and x.code != e.code:
+                x.code and e.code and x.code != e.code):
             continue
         g = x.column(f.column) or x.main(lib.documents[item.doc_id].kind)
         if g.unit in MONEY_UNITS and f.unit in MONEY_UNITS and _in_yuan(g) not in seen \

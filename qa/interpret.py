@@ -86,7 +86,8 @@ def interpret(ctx: Context) -> Interpretation:
         return Interpretation("rank", (), (doc_id,), unit, 1.0, direction=_direction(text, r), top=_top(r), said=text)
     if not phrases and ctx.last is not None:
         return _follow_up(ctx, r, unit, measure)
-    if not phrases and not _nouns(r.leftover) and re.search(r"一共|总共|共|全部|总", text) and MONEY_ASKED.search(text):
+    if not phrases and not _nouns(r.leftover) and re.search(r"一共|总共|共计|全部|总额|总计|总支出", text) \
+            and MONEY_ASKED.search(text):
         whole = _whole_budget(voc, measure)  # "社工部2024年一共花了多少钱": its total spending
         if whole is not None:
             return Interpretation("lookup", (whole,), (doc_id,), unit, 1.0, said=text)
@@ -100,8 +101,10 @@ def interpret(ctx: Context) -> Interpretation:
         phrases = list(r.phrases)
     missing = _nouns(r.leftover)
     joined = re.search(r"[和与及、跟加+＋]|比|减", _outside(text, r))
-    if (op in ("sum", "difference", "compare") or r.cues & {"sum", "difference", "compare"}) and len(missing) >= 2 \
-            and len(items_said(r.phrases)) < 3 and joined:
+    left = _content(r.leftover)
+    if (op in ("sum", "difference", "compare") or r.cues & {"sum", "difference", "compare"}) and len(left) >= 2 \
+            and len(items_said(r.phrases)) < 3 and joined and compared_measure(text, r, voc.doc.year) is None:
+        missing = left
         return Interpretation(op, (), (doc_id,), unit, said=missing, problem="not_understood", detail=missing)
     if op == "share" and len(missing) >= 2 and len(r.phrases) < 2:
         return Interpretation(op, (), (doc_id,), unit, said=missing, problem="not_understood", detail=missing)
@@ -168,6 +171,15 @@ def _nouns(text: str) -> str:
 
     return "".join(w.word for piece in text.split() for w in jieba.posseg.cut(piece)
                    if len(w.word) >= 2 and (w.flag[:1] in ("n", "j") or w.flag in ("vn", "an")))
+
+
+def _content(text: str) -> str:
+    """The content words left over, nouns or verbs ("请人干活" in "差旅费与请人干活的钱之和"), without
+    prepositions, conjunctions, pronouns, numerals or particles (比起, 之间, 两个)."""
+    import jieba.posseg
+
+    return "".join(w.word for piece in text.split() for w in jieba.posseg.cut(piece)
+                   if len(w.word) >= 2 and w.flag[:1] not in ("p", "c", "u", "d", "r", "m", "q", "y", "f", "e", "x"))
 
 
 def _outside(text: str, r: Reading) -> str:
@@ -304,7 +316,8 @@ def _asks_text(r: Reading, text: str) -> bool:
     kind = _text_kind(r)
     if kind is None:
         return False
-    ranked = any(w.kind == "cue" and (w.target == "rank" or w.target.startswith("top:")) for w in r.words)
+    ranked = any(w.kind == "cue" and (w.target.startswith("top:") or (w.target == "rank" and not r.phrases))
+                 for w in r.words)  # "X主要用在哪些方面" asks what X is for; "钱主要花在哪里" ranks the spending
     return kind in ("reason", "empty") or not (QUANTITY.search(text) or ranked)
 
 
@@ -429,7 +442,7 @@ def _operation(r: Reading, text: str, n_items: int, context: bool, kind: str = "
         return "share"
     if "per_unit" in cues:
         return "per_unit"
-    if ("rank" in cues or "top" in cues) and not ("change" in cues and against == "上年"):
+    if ("rank" in cues or "top" in cues) and not ("change" in cues and against == "上年") and not _asks_text(r, text):
         return "rank"
     rate = "rate" in cues and "金额" not in text
     if against == "上年" or (against == "决算" and kind == "预算"):  # last year's figure, or its execution
@@ -486,6 +499,9 @@ def _part_and_whole(text: str, r: Reading, items: list[Item]) -> list[Item]:
     or before the part ("基本支出中，人员经费占比"). Without 占, "B中A的比例": B is the whole."""
     rows = [p.span for p in r.phrases]
     at = text.find("占")
+    if rows != sorted(rows, key=lambda s: s.start):
+        order = sorted(range(len(rows)), key=lambda k: rows[k].start)
+        rows, items = [rows[k] for k in order], [items[k] for k in order]
     if at < 0:
         if len(rows) >= 2 and r.phrases[1].container is rows[0]:
             return [items[1], items[0]]

@@ -136,11 +136,22 @@ def boundaries(text: str) -> frozenset[int]:
     must start and end on one, so 油费 is not read inside 燃油费 nor 人员 inside 在职人员."""
     import jieba
 
+    _known_words()
     out, at = {0}, 0
     for w in jieba.lcut(text):
         at += len(w)
         out.add(at)
     return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def _known_words() -> bool:
+    """People's words are words: jieba is told them, so 车补 is not cut as 车 + 补比."""
+    import jieba
+
+    for said, _ in table("people"):
+        jieba.add_word(said, freq=2000, tag="n")
+    return True
 
 
 def link_rows(q: Question, voc: Vocabulary, corpus: frozenset[str] = frozenset(), corpus_text: str = "") -> list[Span]:
@@ -160,6 +171,8 @@ def link_rows(q: Question, voc: Vocabulary, corpus: frozenset[str] = frozenset()
             if (a.head or name.how in ("people", "taught")) and a.end - a.start <= 3 and not (
                     a.start in cuts and a.end in cuts):
                 continue
+            if q.text[a.start] not in name.text and a.start not in cuts:
+                continue  # a slip replaces a character inside a word, not the word before (还有电费: 有 ≠ 邮)
             if a.head and a.cover == 1 and a.matched < len(name.text) and sound(
                     q.text[a.end:a.end + len(name.text) - a.matched]) == sound(name.text[a.matched:]):
                 continue  # the stem of a name whose tail is said next: the whole name is said
@@ -170,7 +183,8 @@ def link_rows(q: Question, voc: Vocabulary, corpus: frozenset[str] = frozenset()
                 "pinyin" if a.cover == 1 else "head" if a.head else "abbreviation")
             if a.head and q.text[a.start:a.end] in BARE:
                 continue  # "支出", "预算" said alone name no row
-            weight = ALIAS_WEIGHTS.get(name.how, 1.0) * (PROSE_WEIGHT if voc.entries[name.entry].prose else 1.0)
+            alias = ALIAS_WEIGHTS.get(name.how, 1.0) if len(name.text) < 6 else 1.0  # a long alias is specific
+            weight = alias * (PROSE_WEIGHT if voc.entries[name.entry].prose else 1.0)
             score = (a.score + 0.01 * exact) * weight
             if name.how in ("people", "taught") and a.cover < 1:
                 continue  # a people's word names a row only when said whole

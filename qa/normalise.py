@@ -47,6 +47,7 @@ def normalise(asked: str) -> Question:
     if simplifier is not None:
         text = simplifier.convert(text)
     text = re.sub(r"\s+", "", text).translate(PUNCTUATION)
+    text = re.sub(r"[（(][类款项][）)]", "", text)  # "行政运行（项）": the level of a subject, as printed
     text = _fillers().sub("", text)
     text = re.sub(r"(?<![\d.])(\d{2})(?=年)", lambda m: "20" + m.group(1), text)  # 24年 → 2024年
     text = re.sub(r"^[，。、；：！？…]+", "", text)

@@ -199,9 +199,15 @@ def _placed_after(phrases: list[Phrase], text: str, kind: str, voc: Vocabulary) 
     last, prev = phrases[-1], phrases[-2]
     rest = text[last.span.end:]
     topic = all(e.total for e, _, _ in last.candidates[:1])
-    if topic and re.match(r"(里|中|当中|之中|里面|里头)", rest) and prev.container is None:
+    titled = {t for t, title in voc.titles.items() if len(last.span.target) >= 4 and last.span.target in title}
+    where = re.match(r"(里|中|当中|之中|里面|里头)", rest) and topic or (
+        titled and any(e.table in titled for e, _, _ in prev.candidates))  # "行政运行的财政拨款预算"
+    if where and prev.container is None and _asking().sub("", text[prev.span.end:last.span.start]) == "":
         again = Phrase(prev.span, _ground(voc, prev.span, last.span, kind, text), last.span)
-        return [*phrases[:-2], last, again] if again.candidates else phrases
+        if titled:
+            again = Phrase(prev.span, tuple(c for c in again.candidates if c[0].table in titled) or again.candidates,
+                           last.span)
+        return [*phrases[:-2], again, last] if again.candidates else phrases
     return phrases
 
 

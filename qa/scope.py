@@ -37,17 +37,18 @@ def resolve(q: Question, docs: list[Document], current: list[str], units: Units,
     """The documents a question is about; `current`: the conversation's documents."""
     text = q.text
     # a year that begins a long row name ("2023年关闭破产困难企业…") is not the document's year
-    said_years = [(y, a, b) for y, a, b in years(text) if not is_vocabulary(text[a:b + 6], corpus)]
-    loaded = {d.year for d in docs}
-    # a year said after 比 that no document of the unit has is stated by the document asked
+    all_years = [(y, a, b) for y, a, b in years(text) if not is_vocabulary(text[a:b + 6], corpus)]
+    hits = [h for h in units.named(text) if text[h.start:h.end] == h.unit or not _inside_vocabulary(text, h, corpus)]
+    # a year said after 比 that no document of the unit asked has is stated by the document asked
     # ("2026年预算比2025年执行数多了多少")
-    said_years = [(y, a, b) for y, a, b in said_years
+    asked_units = {h.unit for h in hits} or {d.unit for d in docs if d.doc_id in current}
+    loaded = {d.year for d in docs if not asked_units or d.unit in asked_units}
+    said_years = [(y, a, b) for y, a, b in all_years
                   if not (re.search(r"(比|较|比起|相比)$", text[max(0, a - 3):a]) and y not in loaded)]
     year_set = {y for y, _, _ in said_years}
-    hits = [h for h in units.named(text) if text[h.start:h.end] == h.unit or not _inside_vocabulary(text, h, corpus)]
     if not year_set:  # "裕民县档案馆2023年…": the year said right after the unit named
         year_set = {y for h in hits[:1] if (y := year_beside(text, h))}
-    spans = tuple(sorted({(h.start, h.end) for h in hits} | {(a, b) for _, a, b in said_years}))
+    spans = tuple(sorted({(h.start, h.end) for h in hits} | {(a, b) for _, a, b in all_years}))
     by_unit = [d for d in docs if any(h.unit == d.unit for h in hits)]
     problem = _unknown_unit(text, hits, by_unit, units, corpus)
     if problem:
