@@ -52,6 +52,8 @@ def compose(question: str, result: Result, documents: dict[str, Document],
     if result.kind == "listing":
         return Reply(question, result.lead, "answered", cites, result.calculation, table=result.listing,
                      interpretation=meaning)
+    if "label" in result.notes:
+        return Reply(question, result.lead, "answered", cites, interpretation=meaning)
     lines = [f"{name}为{calc.format_amount(f.value, f.unit)}{_in_unit(f, interp.unit)}{source(f)}"
              for name, f in result.facts]
     text = result.lead + "；".join(lines) + "。" + _also(result)

@@ -8,7 +8,7 @@ import re
 
 from ingest.model import Chunk
 from qa.lexicon import cues
-from qa.library import CHANGE_COLUMNS, RATE_COLUMNS, Library, Result, names_of, prose_about
+from qa.library import CHANGE_COLUMNS, RATE_COLUMNS, Library, Result, fact_of, names_of, prose_about, source
 from qa.retrieve import tokens
 from qa.sound import sound
 from qa.value import Interpretation
@@ -29,6 +29,9 @@ LISTS = ("composition", "function")
 def answer_passage(interp: Interpretation, lib: Library) -> Result:
     doc_id = interp.docs[0]
     asked = interp.said
+    labelled = _labelled(interp, lib)
+    if labelled is not None:  # "…是用哪种采购组织形式采购的": the row's own text column says
+        return labelled
     named = list(dict.fromkeys(n for i in interp.items for n in names_of(i, lib)))
     query = " ".join([asked, *named])
     hits = lib.passages(doc_id, query)
@@ -44,6 +47,18 @@ def answer_passage(interp: Interpretation, lib: Library) -> Result:
     if quoted and not any(sound(clean(q)) in sound(clean(chunk.text)) for q in quoted):
         return Result("problem", interp, problem="no_passage", detail=quoted[0])
     return Result("passage", interp, passage=(quote, chunk))
+
+
+def _labelled(interp: Interpretation, lib: Library) -> Result | None:
+    """A row's text column the question names (采购组织形式, 采购品目…): its value, cited."""
+    for item in interp.items:
+        f = fact_of(item, lib)
+        for header, value in f.labels:
+            words = [header[i:i + 2] for i in range(len(header) - 1)]
+            if value and sum(w in interp.said for w in words) >= 2:
+                return Result("figures", interp, lead=f"「{item.named}」的{header}：{value}{source(f)}。",
+                              facts=((item.named, f),), notes=("label",))
+    return None
 
 
 def _stated(interp: Interpretation, lib: Library) -> list[str]:
@@ -69,8 +84,12 @@ def best_sentences(asked: str, kind: str, named: list[str], hits: list[Chunk],
                 + (4.0 if says else 0.0) + (1.0 if rank == 0 else 0.0) \
                 + (8.0 if any(q[:12] in clean(sent) for q in stated) else 0.0)
             end = k
-            if not says and k + 1 < len(sents) and CUE_START.match(sents[k + 1]) and answer.search(sents[k + 1]):
-                score, end = score + 4.0, k + 1  # "…增长13.11%。主要原因是…"
+            reach = 3 if kind == "reason" else 2  # a reason may follow the change it explains
+            ahead = next((j for j in range(k + 1, min(k + reach, len(sents))) if answer.search(sents[j])
+                          and (kind == "reason" or CUE_START.match(sents[j]))), None) \
+                if answer.pattern and not says else None
+            if ahead is not None and not any(NEW_ITEM.match(s) for s in sents[k + 1:ahead + 1]):
+                score, end = score + 4.0, ahead  # "…预算数为…。与上年相比增加…。主要是…": the reason that follows
             start = k - 1 if k > 0 and CUE_START.match(sent) else k
             while end + 1 < len(sents) and (
                     (kind in LISTS and len("".join(sents[start:end + 2])) < 400)
