@@ -536,7 +536,8 @@ def _within(voc: Vocabulary, last: Item, item: Item) -> Item | None:
         return None
     src = voc.entry(last.entry)
     column = clean(item.column if item.how == "column" else item.row)
-    same = [e for e in voc.entries if not e.prose and e.name == src.name and (not src.code or e.code == src.code)]
+    same = [e for e in voc.entries if not e.prose and e.name == src.name and (not src.code or e.code == src.code)
+            and (not src.total or e.table == src.table)]
     same.sort(key=lambda e: e.id != src.id)
     for e in same:
         f = next((g for g in e.facts if clean(g.column) == column), None)

@@ -72,8 +72,9 @@ def align(said: str, name: str) -> tuple[Alignment, ...]:
             qi, nj = i - pi - 1, j - pj - 1
             if 0 <= qi <= QUESTION_GAP and 0 <= nj <= NAME_GAP and pj < j:
                 v = pv + 1.0 - 0.45 * qi - 0.2 * nj
-                if v > value:
-                    value, start_i, start_j, matched, gap = v, psi, psj, pm + 1, max(pg, nj)
+                if v > value:  # a gap of function words only (社保就业: 障和 left out) is no content left out
+                    skipped = 0 if set(name[pj + 1:j]) & _function_sounds() else nj
+                    value, start_i, start_j, matched, gap = v, psi, psj, pm + 1, max(pg, skipped)
         best[(i, j)] = (value, start_i, start_j, matched, gap)
     out: dict[int, Alignment] = {}
     for (i, j), (value, si, sj, m, inner) in best.items():
@@ -92,6 +93,11 @@ def align(said: str, name: str) -> tuple[Alignment, ...]:
         if i + 1 not in out or a.score > out[i + 1].score:
             out[i + 1] = a
     return tuple(sorted(out.values(), key=lambda a: -a.score))
+
+
+@lru_cache(maxsize=1)
+def _function_sounds() -> frozenset[str]:
+    return frozenset(sound(ch) for ch in "和与及的之")
 
 
 @lru_cache(maxsize=1)
@@ -211,7 +217,7 @@ def link_rows(q: Question, voc: Vocabulary, corpus: frozenset[str] = frozenset()
             if piece in corpus:  # another document's row, said whole
                 _add(spans, Span(first, last, "foreign", q.text[first:last], float(end - start) + 0.05, "corpus"))
             elif end - start >= 5 and piece in corpus_text and not any(
-                    s.cover == 1 and s.kind == "row" and first <= s.start and s.end <= last for s in spans.values()):
+                    s.kind in ("row", "code") and s.start < last and first < s.end for s in spans.values()):
                 # or a good part of one (检察监督支出), where none of this document's names is said
                 _add(spans, Span(first, last, "foreign", q.text[first:last], 0.9 * (end - start), "corpus"))
     return list(spans.values())

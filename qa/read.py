@@ -122,7 +122,7 @@ def _joined(text: str, before: Span, s: Span) -> bool:
     if between == "":
         return s.cover == 1
     rest = _asking().sub("", between)
-    return len(between) <= 8 and rest == "" and any(c in between for c in ("中", "里", "的", "下", "，"))
+    return len(between) <= 8 and rest == "" and any(c in between for c in ("中", "里", "的", "下"))
 
 
 def _ground(voc: Vocabulary, s: Span, container: Span | None, kind: str,

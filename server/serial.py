@@ -42,6 +42,6 @@ def _dump_operand(o: Operand) -> dict[str, Any]:
 
 def _load_operand(data: dict[str, Any]) -> Operand:
     cited = data.get("citation")
-    citation = Fact(**{**{k: cited[k] for k in FACT_FIELDS if k in cited}, "value": Decimal(cited["value"])}) \
-        if cited else None
+    citation = Fact(**{**{k: cited[k] for k in FACT_FIELDS if k in cited}, "value": Decimal(cited["value"]),
+                        "labels": tuple(tuple(pair) for pair in cited.get("labels", ()))}) if cited else None
     return Operand(data["label"], Decimal(data["value"]), data["unit"], citation)
