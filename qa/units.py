@@ -86,10 +86,10 @@ def unit_hits(q: str, units: list[str]) -> list[UnitHit]:
                 if best is None or hit.score > best.score:
                     best = hit
         for full, name in _said_sounds(unit):
-            last = name[-1]
+            last, head = name[-1], full[len(name) - 1]
             for end in range(len(q), 0, -1):
-                if sq[end - 1] != last:
-                    continue
+                if sq[end - 1] != last or q[end - 1] != head:
+                    continue  # a unit's head is said as printed: 卫 is no slip for 委
                 for start in range(0, end - 1):
                     gaps = _abbreviates(sq[start:end], name)
                     if gaps is None:
