@@ -280,6 +280,12 @@ class Store:
         """Every table row name of every document, once each (the corpus's vocabulary)."""
         return [r[0] for r in self.db.execute("SELECT DISTINCT row FROM facts WHERE tbl != '正文'")]
 
+    def dated_row_names(self) -> list[tuple[str, int | None]]:
+        """Every table row name with the year of a document printing it, once each."""
+        rows = self.db.execute("SELECT DISTINCT f.row, d.year FROM facts f JOIN documents d ON d.doc_id = f.doc_id "
+                               "WHERE f.tbl != '正文'")
+        return sorted({(r[0], r[1]) for r in rows}, key=lambda r: (r[0], r[1] or 0))
+
     def column_names(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT DISTINCT col FROM facts WHERE tbl != '正文'")]
 

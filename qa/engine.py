@@ -4,12 +4,13 @@ documents in memory (qa.shelf); each stage is a function of the previous stage's
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field, replace
 
 import jieba
 
-from ingest.errors import QuestionError
+from ingest.errors import BudgetQAError, QuestionError
 from ingest.model import Document
 from ingest.settings import Settings
 from ingest.store import Store, VectorIndex
@@ -28,7 +29,9 @@ from qa.shelf import DOCS_IN_MEMORY, Shelf
 from qa.sound import sound
 from qa.units import Units, slug_matches
 from qa.value import Interpretation, Item, Turn
-from qa.vocabulary import Vocabulary, clean
+from qa.vocabulary import Vocabulary, clean, yearless
+
+log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 500
 HISTORY = 10  # turns a conversation remembers for follow-ups
@@ -82,11 +85,14 @@ class Engine:
         row names. A document's facts and vocabulary are read when a question is about it."""
         with self.read_lock:
             self.documents = self.store.documents()
-            row_names = self.store.row_names()
+            row_names = self.store.dated_row_names()
             taught = self.taught_override if self.taught_override is not None else _taught(self.store)
         self.by_id = {d.doc_id: d for d in self.documents}
         self.units = Units(self.documents, [(s, m) for s, m, k in taught if k == "unit"])
-        names = {clean(n) for n in row_names}
+        # a row printed with its own document's year (2024年机关运行经费) is that year's row, said
+        # with the year as the document's; one printed with another year keeps it (2023年…改革成本资金)
+        names = {yearless(clean(n)) for n, _ in row_names} | {
+            clean(n) for n, year in row_names if not (year and clean(n).startswith(f"{year}年"))}
         self.corpus = frozenset(sound(n) for n in names if len(n) >= 4)
         self.corpus_text = "|".join(sorted(sound(n) for n in names))
         self.shelf = Shelf(self.store, self.vectors, self.by_id, [(s, m) for s, m, k in taught if k == "item"],
@@ -128,7 +134,13 @@ class Engine:
         if len(asked) > MAX_QUESTION_CHARS:
             raise QuestionError(f"问题太长（{len(asked)} 字），请控制在 {MAX_QUESTION_CHARS} 字以内")
         with conv.lock:  # two requests of one conversation take turns
-            reply = self._answer(normalise(asked), conv)
+            try:
+                reply = self._answer(normalise(asked), conv)
+            except BudgetQAError:  # the store's or the input's own errors say what happened
+                raise
+            except Exception:  # a defect in reading this question: said so, never a figure guessed
+                log.exception("question not read: %r", asked)
+                reply = Reply(asked, "抱歉，这个问题没能处理，请换一种说法。", "not_found", reason="not_understood")
         return replace(reply, question=asked)
 
     def _answer(self, q: Question, conv: Conversation) -> Reply:

@@ -4,6 +4,7 @@ fact fills gives a Result with a problem, never a guess."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -28,7 +29,7 @@ from qa.library import (
 )
 from qa.passages import answer_passage
 from qa.value import Interpretation, Item
-from qa.vocabulary import TOTAL_ROWS, Entry, clean
+from qa.vocabulary import TOTAL_ROWS, Entry, clean, reground
 
 
 def _also(item: Item, f: Fact, lib: Library) -> tuple[tuple[str, Fact], ...]:
@@ -124,13 +125,9 @@ def _prior(item: Item, lib: Library) -> Item | None:
 
 def regrounded(item: Item, doc_id: str, lib: Library) -> Item | None:
     """The row of another document that has the item's name (and code, when it has one)."""
-    voc = lib.vocabulary(doc_id)
-    src = entry_of(item, lib)
-    same = [e for e in voc.entries if not e.prose and e.name == src.name and (not src.code or e.code == src.code)]
-    same = [e for e in same if e.table_type == src.table_type] or same
-    if not same:
+    e = reground(entry_of(item, lib), lib.vocabulary(doc_id))
+    if e is None:
         return None
-    e = same[0]
     column = item.column if e.column(item.column) is not None else e.main(lib.documents[doc_id].kind).column
     return Item(item.said, doc_id, e.id, e.name, e.code, e.table, column, item.score, item.how)
 
@@ -264,11 +261,16 @@ def change(interp: Interpretation, lib: Library) -> Result:
             return Result("figure", interp, stated)
         executed = [f for f in prose_about(names, voc, ("执行数",)) if f.unit in MONEY_UNITS]
         before = executed[0] if executed else None
+    if before is None and lib.documents[item.doc_id].kind == "预算":  # the budget's own basis: last year's execution
+        executed = [f for f in prose_about(names, voc, ("执行数",)) if f.unit in MONEY_UNITS]
+        before = executed[0] if executed else None
     current = fact_of(item, lib)
     if before is None:
         return Result("problem", interp, problem="no_previous", detail=f"{item.row}比上年的变化")
-    then_label = label(before) if before.table == "正文" else f"上年{label(before)}"
-    now, then = operand(current, f"{_year(item, lib)}{label(current)}"), operand(before, then_label)
+    dated = re.compile(r"^(19|20)\d{2}年")  # a row printed with its year says it already
+    then_label = label(before) if before.table == "正文" or dated.match(label(before)) else f"上年{label(before)}"
+    now_label = label(current) if dated.match(label(current)) else f"{_year(item, lib)}{label(current)}"
+    now, then = operand(current, now_label), operand(before, then_label)
     c = calc.change(now, then) if rate else calc.difference(now, then, _common_unit([now, then]))
     return _computed(interp, c)
 
@@ -304,6 +306,8 @@ def completion(interp: Interpretation, lib: Library) -> Result:
     item = interp.items[0]
     final = measured(item, "决算", lib)
     budget = measured(item, interp.measure if interp.measure not in (None, "决算", "上年") else "预算", lib)
+    if budget is not None and budget.value == 0 and interp.measure in (None, "预算", "决算", "上年"):
+        budget = measured(item, "全年预算", lib) or budget  # no budget at the year's start: the year's adjusted one
     if final is None or budget is None or final is budget:
         return Result("problem", interp, problem="no_measure", detail=f"{item.row}的决算数和预算数")
     c = calc.share(operand(final), operand(budget))

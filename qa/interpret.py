@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
+from ingest.model import Fact
 from qa.normalise import Question
 from qa.read import Phrase, Reading, items_said
 from qa.scope import Scope
@@ -135,12 +137,16 @@ def interpret(ctx: Context) -> Interpretation:
             counts = [counted] if counted is not None else []
         interp = interp.edit(items=tuple(counts or items))
     interp = _fill(interp, ctx, r, voc)
+    if interp.op in ("sum", "difference", "compare"):  # "油费修车费": two words of one row count it once
+        interp = interp.edit(items=tuple({(i.doc_id, i.entry, i.column): i for i in interp.items}.values()))
     if interp.op == "share" and len(interp.items) == 1:
         whole = _whole_of(interp.items[0], voc)
         interp = interp.edit(items=(interp.items[0], whole)) if whole is not None else interp.edit(
             problem="no_whole", detail=interp.items[0].named)
     if interp.op in ("sum", "difference", "compare", "share"):
         interp = interp.edit(items=_aligned(interp.items, voc))
+    if interp.op == "share" and len(interp.items) == 2 and _below(interp.items[1], interp.items[0], voc):
+        interp = interp.edit(items=interp.items[::-1])  # a share is of a whole in what holds it, never the reverse
     if interp.op == "sum" and _part_of_other(interp.items, voc):
         interp = interp.edit(problem="part_and_whole", detail=_part_of_other(interp.items, voc))
     return _ambiguity(interp, phrases, doc_id)
@@ -240,6 +246,14 @@ def _aligned(items: tuple[Item, ...], voc: Vocabulary) -> tuple[Item, ...]:
                               item.name)
                 break
     return tuple(out)
+
+
+def _below(a: Item, b: Item, voc: Vocabulary) -> bool:
+    """Whether row `a` is printed under row `b` (by code, in one table of this document)."""
+    if a.doc_id != voc.doc.doc_id or b.doc_id != a.doc_id or a.table != b.table:
+        return False
+    ea, eb = voc.entry(a.entry), voc.entry(b.entry)
+    return bool(ea.code and eb.code and ea.code.startswith(eb.code) and ea.code != eb.code)
 
 
 def _part_of_other(items: tuple[Item, ...], voc: Vocabulary) -> str:
@@ -472,6 +486,8 @@ def _fill(interp: Interpretation, ctx: Context, r: Reading, voc: Vocabulary) -> 
     refs = [w for w in r.words if w.kind == "ref"]
     if interp.op == "share":
         items = _part_and_whole(ctx.question.text, r, items)
+        if len(items) > 2:  # "买公车和养车的钱在三公经费中的占比": the parts added, then the whole
+            return interp.edit(items=tuple(items), part_count=len(items) - 1)
         if len(items) == 1 and last is not None and last.items:
             text = ctx.question.text
             span = r.phrases[-1].span
@@ -514,7 +530,11 @@ def _part_and_whole(text: str, r: Reading, items: list[Item]) -> list[Item]:
     last = before[-1]
     gap = text[rows[last].end:at]
     if len(before) >= 2 and re.search(r"[里中内]", gap):
-        return [items[before[-2]], items[last]]
+        parts = [before[-2]]
+        while parts[0] > before[0] and re.fullmatch(r"(的钱|的)?([和与及、跟加+＋]|以及)",
+                                                    text[rows[parts[0] - 1].end:rows[parts[0]].start]):
+            parts.insert(0, parts[0] - 1)  # "A和B…在C中": A and B are the part
+        return [*(items[k] for k in parts), items[last]]
     whole = after[:1] or before[-2:-1]
     return [items[last], *(items[k] for k in whole)]
 
@@ -573,16 +593,29 @@ def _ambiguity(interp: Interpretation, phrases: list[Phrase], doc_id: str) -> In
 def _distinct(p: Phrase) -> list[tuple[Entry, str]]:
     """The candidates with figures of their own: one per distinct figure."""
     out: list[tuple[Entry, str]] = []
-    seen = set()
+    seen: list[Fact] = []
     for e, c, _ in p.candidates:
         f = e.column(c)
         if f is None:
             continue
-        key = (f.value * {"元": 1, "万元": 10000, "亿元": 100000000}.get(f.unit, 1), f.unit in ("元", "万元", "亿元"))
-        if key not in seen:
-            seen.add(key)
+        if not any(_same_amount(f, g) for g in seen):
+            seen.append(f)
             out.append((e, c))
     return out
+
+
+YUAN = {"元": Decimal(1), "万元": Decimal(10000), "亿元": Decimal(100000000)}
+
+
+def _same_amount(f: Fact, g: Fact) -> bool:
+    """One amount printed twice, at the precision of the coarser printing (99750元 and 9.98万元)."""
+    if (f.unit in YUAN) != (g.unit in YUAN):
+        return False
+    if f.unit not in YUAN:
+        return f.value == g.value and f.unit == g.unit
+    a, b = f.value * YUAN[f.unit], g.value * YUAN[g.unit]
+    step = max(Decimal(1).scaleb(x.value.as_tuple().exponent) * YUAN[x.unit] for x in (f, g))  # type: ignore[arg-type]
+    return abs(a - b) * 2 <= step
 
 
 def _above(a: Entry, b: Entry) -> bool:

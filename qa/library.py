@@ -107,7 +107,8 @@ def measured(item: Item, measure: str | None, lib: Library) -> Fact | None:
         if f is not None:
             return f
     for w in words:  # the prose states it ("年初预算为1560.05万元，支出决算为1511.89万元")
-        column = {"年初预算": "年初预算数", "预算数": "年初预算数", "决算": "决算数", "执行数": "执行数"}.get(w)
+        column = {"年初预算": "年初预算数", "预算数": "年初预算数", "全年预算": "全年预算数", "调整预算": "全年预算数",
+                  "决算": "决算数", "执行数": "执行数"}.get(w)
         stated = prose_about(names_of(item, lib), lib.vocabulary(item.doc_id), (column,)) if column else []
         if stated:
             return stated[0]

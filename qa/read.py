@@ -87,7 +87,11 @@ def read(text: str, voc: Vocabulary, spans: list[Span], lexical: list[Span],
             continue
         before = rows[k - 1] if k else None
         container = before if before is not None and before.kind != "foreign" and _joined(text, before, s) else None
-        phrases.append(Phrase(s, _ground(voc, s, container, kind, text), container))
+        candidates = _ground(voc, s, container, kind, text)
+        if container is not None and not re.search(r"[中里下]", text[container.end:s.start]) \
+                and not _under(voc, container, candidates):  # "医保的钱和…": 的 alone places only what is under it
+            container, candidates = None, _ground(voc, s, None, kind, text)
+        phrases.append(Phrase(s, candidates, container))
     phrases = _columns_of_rows([p for p in phrases if p.candidates], text)
     phrases = _apposed(_placed_after(phrases, text, kind, voc), text)
     cut = min((w.start for w in outside if w.kind == "exclude"), default=len(text))
@@ -121,6 +125,8 @@ def _joined(text: str, before: Span, s: Span) -> bool:
     between = text[before.end:s.start]
     if between == "":
         return s.cover == 1
+    if re.search(r"[和与及、跟同加或]", between):  # "X的钱和Y": two items, not one inside the other
+        return False
     rest = _asking().sub("", between)
     return len(between) <= 8 and rest == "" and any(c in between for c in ("中", "里", "的", "下"))
 
@@ -129,19 +135,7 @@ def _ground(voc: Vocabulary, s: Span, container: Span | None, kind: str,
             text: str) -> tuple[tuple[Entry, str, str], ...]:
     """The (entry, column) a span names, best first: under its container where one is said, the
     broader tables first, table rows before prose."""
-    inside: set[int] = set()
-    tables: set[str] = set()
-    titled: set[str] = set()
-    if container is not None:
-        said = re.sub(r"[“”\"]", "", container.target)
-        titled = {t for t, title in voc.titles.items() if len(said) >= 2 and said in title}
-        for n in container.names:
-            e = voc.entry(n.entry)
-            tables.add(e.table)
-            inside |= {x.id for x in voc.entries if e.code and x.code and x.table == e.table
-                       and x.code.startswith(e.code) and x.code != e.code}
-            if e.total:
-                inside |= {x.id for x in voc.entries if x.table == e.table}
+    inside, tables, titled = _within(voc, container)
     seen: set[tuple[int, str]] = set()
     out: list[tuple[tuple[int, ...], Entry, str, str]] = []
     own = text[s.start:s.end + 6]  # the words right after the name say its column (车辆价值)
@@ -158,6 +152,41 @@ def _ground(voc: Vocabulary, s: Span, container: Span | None, kind: str,
     if inside and out and out[0][0][0] == 0:
         out = [x for x in out if x[0][0] == 0]
     return tuple((e, c, t) for _, e, c, t in out)
+
+
+def _within(voc: Vocabulary, container: Span | None) -> tuple[set[int], set[str], set[str]]:
+    """What a container holds: the entries below it by code (all of its table's, for a total), its
+    tables, and the tables whose titles say it."""
+    inside: set[int] = set()
+    tables: set[str] = set()
+    titled: set[str] = set()
+    if container is None:
+        return inside, tables, titled
+    said = re.sub(r"[“”\"]", "", container.target)
+    titled = {t for t, title in voc.titles.items() if len(said) >= 2 and said in title}
+    for n in container.names:
+        e = voc.entry(n.entry)
+        tables.add(e.table)
+        inside |= {x.id for x in voc.entries if e.code and x.code and x.table == e.table
+                   and x.code.startswith(e.code) and x.code != e.code}
+        if e.total:
+            inside |= {x.id for x in voc.entries if x.table == e.table}
+        if not e.code:  # a table without codes: a row whose name is its words in order (公务用车运行维护费)
+            inside |= {x.id for x in voc.entries if x.table == e.table and not x.code and x.id != e.id
+                       and len(x.name) >= 4 and _in_order(x.name, e.name)}
+    return inside, tables, titled
+
+
+def _in_order(short: str, long: str) -> bool:
+    """Whether `short`'s characters are found in `long` in order, and `short` is shorter."""
+    rest = iter(long)
+    return len(short) < len(long) and all(ch in rest for ch in short)
+
+
+def _under(voc: Vocabulary, container: Span, candidates: tuple[tuple[Entry, str, str], ...]) -> bool:
+    """Whether the best reading of an item is inside the container said before it, or in its table."""
+    inside, _, titled = _within(voc, container)
+    return bool(candidates) and (candidates[0][0].id in inside or candidates[0][0].table in titled)
 
 
 def _said_column(e: Entry, text: str) -> str | None:

@@ -45,6 +45,10 @@ def said_names(unit: str) -> tuple[str, ...]:
     for word, shorts in table("unit_short"):
         for short in shorts.split("|") if word in unit else ():
             names.append(unit.replace(word, short))
+            head = next((h for h in words("heads")
+                         if len(h) >= 2 and word.endswith(h) and not short.endswith((h, h[0]))), "")
+            if short and head:  # 人大 + 办公厅: a short form said with the head it stands before
+                names.append(unit.replace(word, short + head))
             if short:
                 names.append(short)
     return tuple(dict.fromkeys(n for n in names if n))

@@ -187,12 +187,14 @@ def _name_entries(voc: Vocabulary, taught: Iterable[tuple[str, str]]) -> None:
             voc.names.append(Name(text, entry, column, how))
 
     by_name: dict[str, list[int]] = {}
+    by_column: dict[str, list[tuple[int, str]]] = {}  # a column of a total row, said alone (项目支出)
     for e in voc.entries:
         if e.prose and e.facts[0].column not in PROSE_MEASURES:
             continue  # a stated change, rate or share is read beside its row (qa.library.prose_about)
         if e.name not in BARE:
-            add(e.name, e.id, None, "printed")
-            by_name.setdefault(e.name, []).append(e.id)
+            for text in dict.fromkeys((e.name, yearless(e.name))):  # said without the year printed in it
+                add(text, e.id, None, "printed")
+                by_name.setdefault(text, []).append(e.id)
         if e.total and not e.prose:
             topic = TOPIC_OF_TYPE.get(e.table_type, "")
             if topic == "三公经费" and re.search("会议费|培训费", e.table) and e.name != "三公经费":
@@ -206,6 +208,7 @@ def _name_entries(voc: Vocabulary, taught: Iterable[tuple[str, str]]) -> None:
                 c = re.sub(r"(?<=..)(合计|小计|总计)$", "", clean(f.column))  # 项目支出合计 is 项目支出
                 if c not in BARE and c not in TOTAL_ROWS and not re.search(r"\d", c) and c not in ("预算数", "决算数"):
                     add(c, e.id, f.column, "column")
+                    by_column.setdefault(c, []).append((e.id, f.column))
     for e in voc.entries:  # a table said by its title names its total ("收入支出决算总表里…")
         if e.total and not e.prose and e.table in voc.titles:
             title = re.sub(rf"^{re.escape(clean(voc.doc.unit))}|^(部门|单位|本部门)", "", voc.titles[e.table])
@@ -213,15 +216,20 @@ def _name_entries(voc: Vocabulary, taught: Iterable[tuple[str, str]]) -> None:
     words = [(said, printed, "people") for said, printed in people()]
     words += [(said, (printed,), "taught") for said, printed in taught]
     for said, forms, how in words:
+        tables: set[str] = set()  # the first form printed, and a later one only in a table it is not in
         for form in forms:
             hits = by_name.get(clean(form), [])
             if not hits:  # a form that names the one row beginning with it
                 longer = [n for n in by_name if n.startswith(clean(form))]
                 hits = by_name[longer[0]] if len(longer) == 1 else []
-            if hits:
-                for i in hits:
-                    add(said, i, None, how)
-                break
+            hits = [i for i in hits if voc.entry(i).table not in tables]  # 养车: also the “三公” table's 公务用车运行费
+            for i in hits:
+                add(said, i, None, how)
+            tables |= {voc.entry(i).table for i in hits}
+        if not tables:  # "项目上的钱": the 项目支出 column of the spending total
+            columns = next((by_column[clean(f)] for f in forms if by_column.get(clean(f))), [])
+            for i, column in columns:
+                add(said, i, column, how)
     for k, n in enumerate(voc.names):
         for ch in set(sound(n.text)):
             voc._by_sound.setdefault(ch, []).append(k)
@@ -232,8 +240,19 @@ def syllables(text: str) -> frozenset[str]:
     return frozenset(sound(text))
 
 
+YEAR_IN_NAME = re.compile(r"^(19|20)\d{2}年度?|[（(](19|20)\d{2}年度?[)）]$")
+
+
+def yearless(name: str) -> str:
+    """A row's name without the year it is printed with ("2024年机关运行经费": 机关运行经费), the
+    name the same row has in the unit's documents of other years."""
+    return YEAR_IN_NAME.sub("", name)
+
+
 def reground(entry: Entry, voc: Vocabulary) -> Entry | None:
-    """The row of another document's vocabulary that has this entry's name (and code, when it has
-    one), in a table of the same type where there is one."""
-    same = [e for e in voc.entries if not e.prose and e.name == entry.name and (not entry.code or e.code == entry.code)]
+    """The row of another document's vocabulary that has this entry's name, its year aside (and
+    code, when it has one), in a table of the same type where there is one."""
+    name = yearless(entry.name)
+    same = [e for e in voc.entries
+            if not e.prose and yearless(e.name) == name and (not entry.code or e.code == entry.code)]
     return next(iter([e for e in same if e.table_type == entry.table_type] or same), None)

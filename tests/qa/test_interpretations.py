@@ -42,3 +42,5 @@ def test_a_question_is_read_as_its_fixture_says(corpus_engine: Engine, line: dic
         assert [[i.row, i.column] for i in got.items] == line["items"]
     if "docs" in line:
         assert len(got.docs) == line["docs"]
+    if "unit" in line:
+        assert got.unit == line["unit"]
