@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ingest.model import Document
 from qa.normalise import Question
 from qa.sound import sound
-from qa.units import DEICTIC, PLACE, UnitHit, Units, ingested, places, year_beside, years
+from qa.units import DEICTIC, PLACE, UnitHit, Units, head_words, ingested, places, year_beside, years
 
 RELATIVE = re.compile(r"今年|本年度|当年|本年")
 
@@ -110,8 +110,17 @@ def _unknown_unit(text: str, hits: list[UnitHit], by_unit: list[Document], units
     return ""
 
 
+GENERIC = re.compile(r"人民|政府|中共|党委|常委|办公|机关|[省市区县]")
+
+
 def _inside_vocabulary(q: str, h: UnitHit, corpus: str) -> bool:
-    """A unit's head said inside a row's name (政府办公厅（室）及相关机构事务) names no unit."""
+    """A unit's head said inside a row's name (政府办公厅（室）及相关机构事务) names no unit; a name
+    of its own said with its head there does (万里街道 in 万里街道社区公共服务中心新建工程)."""
+    said = own = q[h.start:h.end]
+    for head in sorted(head_words(), key=len, reverse=True):
+        own = own.replace(head, "")
+    if own != said and len(GENERIC.sub("", own)) >= 2:  # a proper name said with its head
+        return False
     windows = ((0, 1), (1, 0), (0, 2), (2, 0), (1, 1), (2, 1), (1, 2), (0, 3))
     return any(is_vocabulary(q[h.start - before:h.end + after], corpus) for before, after in windows
                if h.start - before >= 0 and h.end + after <= len(q))
