@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from ingest.model import Fact
+from qa.lexicon import says
 from qa.normalise import Question
 from qa.read import Phrase, Reading, items_said
 from qa.scope import Scope
@@ -19,9 +20,6 @@ from qa.value import Interpretation, Item, Turn
 from qa.vocabulary import Entry, Vocabulary, clean
 
 NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
-QUANTITY = re.compile(r"多少|几|百分|比例|比重|占比|金额|数额|[%％]|率|幅")
-ACROSS = ("哪个单位", "哪家单位", "哪个部门", "哪家", "各单位", "各部门", "所有单位", "这些单位", "个单位",
-          "哪些单位", "哪些部门", "这几家", "家单位", "个部门", "哪个区", "各个单位")
 
 
 @dataclass(frozen=True)
@@ -89,7 +87,7 @@ def interpret(ctx: Context) -> Interpretation:
     if not phrases and ctx.last is not None:
         return _follow_up(ctx, r, unit, measure)
     if not phrases and not _nouns(r.leftover) and re.search(r"一共|总共|共计|全部|总额|总计|总支出", text) \
-            and MONEY_ASKED.search(text):
+            and says("money", text):
         whole = _whole_budget(voc, measure)  # "社工部2024年一共花了多少钱": its total spending
         if whole is not None:
             return Interpretation("lookup", (whole,), (doc_id,), unit, 1.0, said=text)
@@ -110,12 +108,12 @@ def interpret(ctx: Context) -> Interpretation:
         return Interpretation(op, (), (doc_id,), unit, said=missing, problem="not_understood", detail=missing)
     if op == "share" and len(missing) >= 2 and len(r.phrases) < 2:
         return Interpretation(op, (), (doc_id,), unit, said=missing, problem="not_understood", detail=missing)
-    if op == "lookup" and MONEY_ASKED.search(_outside(text, r)):
+    if op == "lookup" and says("money", _outside(text, r)):
         phrases = [p for p in phrases if _has_money(p)] or phrases
         if not any(_has_money(p) for p in phrases):
             return Interpretation(op, (), (doc_id,), unit, said=phrases[0].span.target, problem="not_understood",
                                   detail=phrases[0].span.target + missing)
-    items = [item_of(p, doc_id, _fitting(p, op if op != "lookup" or not MONEY_ASKED.search(_outside(text, r))
+    items = [item_of(p, doc_id, _fitting(p, op if op != "lookup" or not says("money", _outside(text, r))
                                          else "money")) for p in phrases]
     items = _same_table(items, phrases, op, doc_id)
     if op == "per_unit" and all(_money_item(i, voc) for i in items):
@@ -168,7 +166,6 @@ def _first_document(ctx: Context):  # type: ignore[no-untyped-def]
 
 
 STAFF_FIRST = ("在职", "实有", "编制")
-MONEY_ASKED = re.compile(r"钱|花|万元|亿元|多少元|经费|资金|费用|开销|开支|拨款")
 
 
 def _nouns(text: str) -> str:
@@ -332,7 +329,7 @@ def _asks_text(r: Reading, text: str) -> bool:
         return False
     ranked = any(w.kind == "cue" and (w.target.startswith("top:") or (w.target == "rank" and not r.phrases))
                  for w in r.words)  # "X主要用在哪些方面" asks what X is for; "钱主要花在哪里" ranks the spending
-    return kind in ("reason", "empty") or not (QUANTITY.search(text) or ranked)
+    return kind in ("reason", "empty") or not (says("quantity", text) or ranked)
 
 
 def _counted(r: Reading, voc: Vocabulary, counter: str) -> Item | None:
@@ -366,7 +363,7 @@ def _scale(r: Reading) -> str | None:
 
 def asks_across(text: str) -> bool:
     """Whether the question asks about the units in scope together ("哪个单位", "各部门")."""
-    return any(w in text for w in ACROSS)
+    return says("across", text)
 
 
 def _out_unit(r: Reading) -> str | None:

@@ -36,3 +36,20 @@ def cues(group: str) -> dict[str, tuple[str, ...]]:
 def people() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """People's words with the printed names each stands for."""
     return tuple((said, tuple(p for p in printed.split("|") if p)) for said, printed in table("people"))
+
+
+def says(key: str, text: str) -> bool:
+    """Whether text holds one of the lexicon's words under key."""
+    return any(w in text for w in words(key))
+
+
+def ends_with(key: str, text: str) -> str:
+    """The longest of the lexicon's words under key that text ends with, or ""."""
+    return next((w for w in words(key) if text.endswith(w)), "")
+
+
+def without_leading(key: str, text: str) -> str:
+    """Text without the lexicon's words under key said at its start, one after another."""
+    while (w := next((w for w in words(key) if text.startswith(w)), "")):
+        text = text[len(w):]
+    return text

@@ -8,11 +8,10 @@ import re
 from dataclasses import dataclass
 
 from ingest.model import Document
+from qa.lexicon import ends_with, says
 from qa.normalise import Question
 from qa.sound import sound
-from qa.units import DEICTIC, PLACE, UnitHit, Units, head_words, ingested, places, year_beside, years
-
-RELATIVE = re.compile(r"今年|本年度|当年|本年")
+from qa.units import PLACE, UnitHit, Units, head_words, ingested, places, year_beside, years
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ def resolve(q: Question, docs: list[Document], current: list[str], units: Units,
         inside = [d for d in candidates if any(p in d.unit for p, _, _ in places(text))]
         if inside:
             candidates, named = inside, True
-    if RELATIVE.search(text) and not year_set:  # "社保中心今年…": each unit's latest
+    if says("this_year", text) and not year_set:  # "社保中心今年…": each unit's latest
         latest: dict[str, int] = {}
         for d in candidates:
             latest[d.unit] = max(latest.get(d.unit, 0), d.year or 0)
@@ -102,7 +101,7 @@ def _unknown_unit(text: str, hits: list[UnitHit], by_unit: list[Document], units
     if by_unit:
         return ""
     for name, start, _ in units.unknown(text, [(h.start, h.end) for h in hits]):
-        if DEICTIC.search(text[:start] + name[:2]):
+        if ends_with("deictic", text[:start] + name[:2]):
             continue
         row_words = is_vocabulary(name[-4:], corpus) and not PLACE.search(name)  # a place says it is a unit
         if not units.own_words(name) and not row_words:

@@ -14,18 +14,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ingest.model import Document
-from qa.lexicon import table, words
+from qa.lexicon import ends_with, table, without_leading, words
 from qa.sound import sound
 
 ORG = re.compile(r"([\u4e00-\u9fff]{2,20}?(?:局|中心|院|厅|委员会|办公室|办事处|街道|政府|学校|医院|馆|站"
                  r"|工作部|宣传部|组织部)(?:办事处|办公室|局|中心)*)")
-DEICTIC = re.compile(r"(这个|这家|该|本|此|这)$")
-LEADING = (r"^(今年|去年|明年|本年|年度|年|度|的|那么|那|请问|换成|换到|改成|看看|关于|和|与|及|跟"
-           r"|比较|对比|相比|查询|查)+")
 PLACE = re.compile(r"[\u4e00-\u9fff]{1,2}(?:省|市|区|县|州|旗)|人民政府")
-WORD_ENDS = "年的在与及跟同问查看和"  # characters that end the word before a place rather than begin it
-NOT_PLACE = ("今年", "去年", "明年", "本年", "前年", "当年", "上年", "换成", "换到", "改成", "看看", "那么", "还有",
-             "以及", "我们", "你们", "他们")
 YEAR = re.compile(r"(20\d\d)年度?")
 
 
@@ -101,8 +95,8 @@ def unit_hits(q: str, units: list[str]) -> list[UnitHit]:
                     size = end - start
                     if size < 3 and sq[start:end] != name:
                         continue
-                    if DEICTIC.search(q[:start]) and size <= 2:
-                        continue
+                    if ends_with("deictic", q[:start]) and size <= 2 or q[start:end] in words("heads"):
+                        continue  # a head alone (委员会, 办公室) names no unit
                     start = _with_prefix(sq, start, sound(full))
                     hit = UnitHit(unit, start, end, (size, -gaps))
                     if best is None or hit.score > best.score:
@@ -142,11 +136,19 @@ def _other_place(q: str, h: UnitHit) -> bool:
     司法局, 浙江省政协办公厅 not 江苏省政协办公厅."""
     for m in ORG.finditer(q):
         if m.start() < h.start < m.end() or m.start() < h.end <= m.end():
-            before = re.sub(LEADING, "", re.split(r"和|与|及|跟|同|、|，|,", q[m.start():h.start])[-1])
-            if len(before) > 1 and any(ch not in h.unit for ch in before):
+            before = without_leading("before_names", re.split(r"和|与|及|跟|同|、|，|,", q[m.start():h.start])[-1])
+            if len(before) > 1 and any(ch not in h.unit for ch in before) and _names_something(before):
                 return True
     return any(end > h.start - 4 and start < h.end and sound(place) not in sound(h.unit)
                for place, start, end in places(q))
+
+
+def _names_something(words: str) -> bool:
+    """Words holding a noun (a place, an organisation), not only a verb or an adverb said before
+    the name (想查, 再看看)."""
+    import jieba.posseg
+
+    return any(w.flag[:1] in ("n", "j") or w.flag in ("s", "nr", "ns", "nt", "nz") for w in jieba.posseg.cut(words))
 
 
 def _best_said(found: list[UnitHit]) -> list[UnitHit]:
@@ -166,11 +168,11 @@ def places(q: str) -> list[tuple[str, int, int]]:
     out = []
     for m in PLACE.finditer(q):
         place = m.group(0)
-        while len(place) > 1 and place[0] in WORD_ENDS:
+        while len(place) > 1 and place[0] in words("place_word_ends"):
             place = place[1:]
         if len(place) < 2 or any(place.endswith(w) for w in words("not_places")):
             continue
-        if place[:2] not in NOT_PLACE and place[0] not in "全本该各此那这" and place != "人民政府":
+        if place[:2] not in words("not_place_starts") and place[0] not in "全本该各此那这" and place != "人民政府":
             out.append((place, m.start(), m.end()))
     return out
 
@@ -261,7 +263,12 @@ class Units:
         for m in ORG.finditer(q):
             if any(a < m.end() and m.start() < b for a, b in said):
                 continue
-            name = re.sub(r"^(和|与|及|跟|同|、|以及)", "", m.group(1))
+            name = m.group(1)
+            while not any(name[:3] in u for u in self.units):  # 和静县 is a place of the corpus, not 和 + 静县
+                lead = next((w for w in ("以及", "、", "同", *words("before_names")) if name.startswith(w)), "")
+                if not lead or len(name) - len(lead) < 2:
+                    break
+                name = name[len(lead):]
             out.append((name, m.end() - len(name), m.end()))
         return out
 
@@ -276,7 +283,7 @@ class Units:
 
 def ingested(docs: list[Document]) -> str:
     units = sorted({d.unit for d in docs})
-    return "、".join(units[:8]) + (f"等 {len(units)} 个单位" if len(units) > 8 else "")
+    return "、".join(units[:8]) + ("等" if len(units) > 8 else "")  # no count: a figure no document states
 
 
 KIND_WORDS = {"budget": "预算", "yusuan": "预算", "final": "决算", "juesuan": "决算", "accounts": "决算"}
