@@ -51,7 +51,7 @@ def _completion_against_zero(doc_id: str, prose: list[Fact], tables: list[Fact])
             budgets.setdefault(_item_key(f.row), f)
     out: list[Finding] = []
     for i, rate in enumerate(prose):
-        if rate.unit != "%" or not COMPLETION.search(rate.row) or "全年" in rate.row:
+        if rate.unit != "%" or not COMPLETION.search(rate.column) or "全年" in rate.column:
             continue
         subject = next((f for f in reversed(prose[:i]) if f.quote == rate.quote and f.column == "决算数"), None)
         if subject is None:
@@ -73,7 +73,7 @@ def _completion(doc_id: str, prose: list[Fact], precision: Precision) -> list[Fi
     """"年初预算为 A 万元，支出决算为 D 万元，完成年初预算的 X%": X against D / A."""
     out: list[Finding] = []
     for i, rate in enumerate(prose):
-        m = COMPLETION.search(rate.row)
+        m = COMPLETION.search(rate.column)
         if rate.unit != "%" or m is None:
             continue
         wanted = "全年预算数" if m.group(1) == "全年" else "年初预算数"

@@ -36,6 +36,17 @@ FILLER = re.compile(
     r"\d{4}年度?|，|：|:|、|的|为)+|(预算数为|预算数|预算为|数为|为|是|共计|合计|约)+$"
 )
 MONEY_DEFAULT = "万元"
+# The title of a project's description ("人民调解项目经费情况说明", "商业创新专项（政策资金）经费情况说明"),
+# what its 年度预算安排 states the budget of, and the clause that is only a total.
+PROJECT_TITLE = re.compile(r"([^，。；：、“”\"]{2,30}?)(?:经费|资金)情况说明|([^，。；：、“”\"]{2,30}?项目)情况说明")
+PROJECT_BUDGET = re.compile(r"预算安排|项目总预算|项目预算$|总预算$")
+PROJECT_TOTAL = re.compile(r"(年度)?(预算安排)?(20\d\d年度?)?(本?项目)?(总预算|预算|预算安排|资金|经费)?")
+MONEY_SAID = re.compile(r"\d(?:万元|亿元|元|万(?![\u4e00-\u9fff]))")
+TOTAL_CLAUSE = re.compile(r"(合计|共计|总计|累计)(为|是)?")
+# A paragraph that only names a 类/款/项 item ("2、一般公共服务支出（类）…事业运行（项）。")
+ITEM_TITLE = re.compile(r"(\d+[、.．])?([^，。；：]+[（(][类款项][)）])+[。.]?")
+# "完成全年预算数的98.69%": the completion rate of the sentence's subject
+COMPLETION = re.compile(r"完成(?:了)?(年初|全年|调整)?预算(?:数)?的?$")
 
 
 @dataclass(frozen=True)
@@ -56,13 +67,14 @@ def paragraphs(lines: list[tuple[int, str]]) -> list[Paragraph]:
         line = raw.strip()
         if not line:
             continue
-        if buf and (HEADING.match(line) or ITEM.match(line)):
+        titled = bool(PROJECT_TITLE.fullmatch(squash(line)))  # a project's description starts
+        if buf and (HEADING.match(line) or ITEM.match(line) or titled):
             merged.append((page, "".join(buf)))
             buf = []
         if not buf:
             page = pg
         buf.append(line)
-        if line.endswith(("。", "；")) or (HEADING.match(buf[0]) and _heading_done("".join(buf))):
+        if line.endswith(("。", "；")) or titled or (HEADING.match(buf[0]) and _heading_done("".join(buf))):
             merged.append((page, "".join(buf)))
             buf = []
     if buf:
@@ -87,32 +99,45 @@ def paragraphs(lines: list[tuple[int, str]]) -> list[Paragraph]:
 
 
 def _heading_done(line: str) -> bool:
-    return bool(re.search(r"(说明|情况|概况|职能|解释|事项|人员情况|目标表)$", squash(line)))
+    # the standard headings of a disclosure, and of a project's description (年度预算安排, 实施周期 …)
+    return bool(re.search(r"(说明|情况|概况|职能|解释|事项|人员情况|目标表|概述|依据|实施主体|实施方案|实施周期|"
+                          r"预算安排|绩效目标)$", squash(line)))
 
 
 def prose_facts(doc_id: str, paras: list[Paragraph], unit: str = "") -> list[Fact]:
     """Facts for the figures the prose states; `unit` (the issuer) is cut from subjects."""
     facts: list[Fact] = []
-    last = ""
+    last, titled, project = "", False, ""
     for para in paras:
         if para.heading:
-            last = ""
+            last, titled = "", False
+            if not MONEY_SAID.search(para.text):  # "六、年度预算安排795万元" is a heading that states a figure
+                continue
+        named = PROJECT_TITLE.fullmatch(squash(para.text))
+        if named:  # "人民调解项目经费情况说明": the project the next paragraphs describe
+            project = named.group(1) or named.group(2)
+            project = "" if PROJECT_TOTAL.fullmatch(project) else project  # "项目经费情况说明" names none
             continue
         # carried from sentence to sentence; into the next paragraph only when it goes on
         # comparing ("与上年相比增加85.11万元" printed as a paragraph of its own)
-        subject = last if COMPARE.match(squash(para.text)) else ""
+        subject = last if COMPARE.match(squash(para.text)) or titled else ""
+        stated = len(facts)
         for sentence in re.split(r"(?<=[。；])", para.text):
-            found, subject = _sentence_facts(doc_id, sentence.strip(), para, unit, subject)
+            found, subject = _sentence_facts(doc_id, sentence.strip(), para, unit, subject, project)
             facts.extend(found)
         last = subject
+        # "1、…（款）行政运行（项）" printed as a paragraph of its own: its item is the next one's subject
+        titled = len(facts) == stated and bool(ITEM_TITLE.fullmatch(squash(para.text)))
     return facts
 
 
 def _sentence_facts(doc_id: str, sentence: str, para: Paragraph, issuer: str,
-                    carried: str) -> tuple[list[Fact], str]:
+                    carried: str, project: str = "") -> tuple[list[Fact], str]:
     out: list[Fact] = []
-    subject = ""
+    subject = first = ""
     clause_start = 0
+    if project and (PROJECT_BUDGET.search(para.section) or PROJECT_BUDGET.search(squash(sentence))):
+        carried = project  # "六、年度预算安排 795万元": the project's own budget
     items = re.findall(r"([^（）()，。；：]+)[（(]\d*项[)）]", squash(sentence))
     if items:  # "…财政事务（款）行政运行（项）。主要用于…年初预算为 …": the item is the subject
         carried = ITEM.sub("", re.sub(r"^\d+[、.．]", "", items[-1]))
@@ -132,7 +157,11 @@ def _sentence_facts(doc_id: str, sentence: str, para: Paragraph, issuer: str,
                 continue
         unit = {"％": "%", "万": "万元"}.get(unit, unit)
         measure, own_subject = _measure(_drop_issuer(clause, issuer), unit)
-        if own_subject:
+        if project and own_subject and PROJECT_TOTAL.fullmatch(own_subject):
+            own_subject = project  # "年度预算安排2025年度项目总预算1410万": the project's total
+        if TOTAL_CLAUSE.fullmatch(squash(clause)) and first:
+            subject = first  # "其中A 340万，B 120万，合计1410万": the total is the sentence's first subject's
+        elif own_subject:
             subject = own_subject
         elif not subject:
             subject = _subject(_drop_issuer(_previous_clause(before, clause_start), issuer)) or carried
@@ -141,6 +170,7 @@ def _sentence_facts(doc_id: str, sentence: str, para: Paragraph, issuer: str,
         value = Decimal(num.replace(",", ""))
         out.append(Fact(doc_id, "正文", None, subject, measure, value, unit, para.page,
                         sentence, "正文", para.section))
+        first = first or subject
         clause_start = m.end()
     return out, subject or carried
 
@@ -177,6 +207,9 @@ def _measure(clause: str, unit: str) -> tuple[str, str]:
             if bare.endswith(word) and len(bare) > len(word) + 1:  # "…财政拨款支出年初预算为"
                 return measure, _subject(bare[: -len(word)])
     if unit == "%":
+        done = COMPLETION.search(text)
+        if done:
+            return f"完成{done.group(1) or ''}预算的比例", _subject(text[:done.start()])
         m = SHARE.search(text)
         if m:
             return "占比", _subject(text[:m.start()])

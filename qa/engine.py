@@ -158,7 +158,7 @@ class Engine:
         result = run(interp, self.library)
         near = self._nearest(interp) if result.kind == "problem" else ()
         reply = compose(q.asked, result, self.by_id, self._headers(result), near)
-        self._remember(conv, result, reply)
+        self._remember(conv, result, reply, scope.named)
         if self.polisher is not None and reply.status == "answered" and (
                 reply.calculation is not None or any(c.table for c in reply.citations)):
             reply = self.polisher.polish(reply, self._known(reply))  # figures only; prose stays verbatim
@@ -270,9 +270,11 @@ class Engine:
                 scored[e.name] = max(scored.get(e.name, 0), k)
         return tuple(sorted(scored, key=lambda n: (-scored[n], len(n)))[:count])
 
-    def _remember(self, conv: Conversation, result: Result, reply: Reply) -> None:
+    def _remember(self, conv: Conversation, result: Result, reply: Reply, named: bool = False) -> None:
         interp = result.interpretation
         if reply.status != "answered" or not interp.items:
+            if named and len(interp.docs) == 1:  # the unit and year said stay the conversation's
+                conv.doc_ids = list(interp.docs)
             return
         conv.doc_ids = list(dict.fromkeys(i.doc_id for i in interp.items))
         figures = list(reply.calculation.operands) if reply.calculation is not None else [

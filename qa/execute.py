@@ -185,7 +185,8 @@ def compare(interp: Interpretation, lib: Library) -> Result:
     big, small = result.calculation.operands  # the difference is taken big − small
     more = interp.direction != "less"
     c = result.calculation
-    said = f"「{interp.said}」：" if len(set(interp.docs)) > 1 and interp.said else ""
+    named = re.sub(r"[“”\"]", "", interp.said)
+    said = f"「{named}」：" if len(set(interp.docs)) > 1 and named else ""
     lead = said + (f"{big.label}（{calc.format_amount(big.value, big.unit)}）比{small.label}"
             f"（{calc.format_amount(small.value, small.unit)}）多{calc.format_amount(c.result, c.unit)}，"
             f"{(big if more else small).label}{'更多' if more else '更少'}。")
@@ -238,6 +239,8 @@ def change(interp: Interpretation, lib: Library) -> Result:
     column, or the unit's document of the year before)."""
     if not interp.items:
         return Result("problem", interp, problem="not_understood", detail=interp.said)
+    if len({i.doc_id for i in interp.items}) > 1:
+        return _change_between(interp, lib)
     item = interp.items[0]
     e = entry_of(item, lib)
     voc = lib.vocabulary(item.doc_id)
@@ -271,8 +274,34 @@ def change(interp: Interpretation, lib: Library) -> Result:
     then_label = label(before) if before.table == "正文" or dated.match(label(before)) else f"上年{label(before)}"
     now_label = label(current) if dated.match(label(current)) else f"{_year(item, lib)}{label(current)}"
     now, then = operand(current, now_label), operand(before, then_label)
-    c = calc.change(now, then) if rate else calc.difference(now, then, _common_unit([now, then]))
-    return _computed(interp, c)
+    return _changed(interp, now, then, rate)
+
+
+def _change_between(interp: Interpretation, lib: Library) -> Result:
+    """One item in two documents: the later year's figure against the earlier's ("2019年比2018年
+    增长了百分之几"), or, of two units, the first said against the second ("A比B高百分之几")."""
+    first, second = interp.items[:2]
+    years = (lib.documents[first.doc_id].year or 0, lib.documents[second.doc_id].year or 0)
+    if lib.documents[first.doc_id].unit == lib.documents[second.doc_id].unit and years[0] < years[1]:
+        first, second = second, first
+    now, then = (operand(fact_of(i, lib), _who(i, interp, lib)) for i in (first, second))
+    if now.citation is then.citation:
+        return Result("problem", interp, problem="same_figure", detail=now.label)
+    return _changed(interp, now, then, interp.op == "growth")
+
+
+def _changed(interp: Interpretation, now: Operand, then: Operand, rate: bool) -> Result:
+    """The change from `then` to `now` (its rate when asked), said in words as well: a fall is
+    stated as 下降 with its size, never only as a negative figure."""
+    unit = _common_unit([now, then])
+    delta = calc.difference(now, then, unit)
+    if not rate:
+        return _computed(interp, delta)
+    c = calc.change(now, then)
+    up = c.result >= 0
+    lead = (f"{now.label}比{then.label}{'增长' if up else '下降'}{calc.format_amount(abs(c.result), c.unit)}"
+            f"（{'增加' if delta.result >= 0 else '减少'}{calc.format_amount(abs(delta.result), delta.unit)}）。")
+    return _computed(interp, c, lead)
 
 
 def _stated_change(names: tuple[str, ...], voc, rate: bool, exact: bool):  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from ingest.model import Fact
-from qa.lexicon import says
+from qa.lexicon import says, table
 from qa.normalise import Question
 from qa.read import Phrase, Reading, items_said
 from qa.scope import Scope
@@ -68,7 +68,7 @@ def interpret(ctx: Context) -> Interpretation:
         said = tuple(item_of(p, doc_id) for p in r.phrases)
         if not said and ctx.last is not None and len(text) <= 12:
             said = ctx.last.interpretation.items  # "为什么？": the last turn's item
-        return Interpretation("text", said, (doc_id,), None, r.score, text_kind=_text_kind(r), said=text)
+        return Interpretation("text", said, (doc_id,), None, r.score, text_kind=_text_kind(r, text), said=text)
     if r.narrower:
         return Interpretation("lookup", (), (doc_id,), unit, said=r.narrower, problem="narrower", detail=r.narrower)
     if r.foreign and not r.phrases:
@@ -94,6 +94,9 @@ def interpret(ctx: Context) -> Interpretation:
     if not phrases:
         return Interpretation("lookup", (), (doc_id,), unit, said=r.leftover, problem="not_understood",
                               detail=r.leftover or text)
+    columns = _columns_of_last(ctx, phrases, voc)
+    if columns is not None:  # "基本支出还是项目支出" after an item: its own columns
+        return Interpretation("lookup", columns, (doc_id,), unit, r.score, said=text)
     op = _operation(r, text, len(phrases), refs or ctx.last is not None, voc.doc.kind, voc.doc.year)
     if op == "difference" and len(phrases) == 1:
         measure = compared_measure(text, r, voc.doc.year) or measure
@@ -138,7 +141,8 @@ def interpret(ctx: Context) -> Interpretation:
     if interp.op in ("sum", "difference", "compare"):  # "油费修车费": two words of one row count it once
         interp = interp.edit(items=tuple({(i.doc_id, i.entry, i.column): i for i in interp.items}.values()))
     if interp.op == "share" and len(interp.items) == 1:
-        whole = _whole_of(interp.items[0], voc)
+        said_whole = next((w.target for w in r.words if w.kind == "whole"), None)  # "占总预算几成"
+        whole = _whole_budget(voc, measure, said_whole) if said_whole else _whole_of(interp.items[0], voc)
         interp = interp.edit(items=(interp.items[0], whole)) if whole is not None else interp.edit(
             problem="no_whole", detail=interp.items[0].named)
     if interp.op in ("sum", "difference", "compare", "share"):
@@ -147,7 +151,22 @@ def interpret(ctx: Context) -> Interpretation:
         interp = interp.edit(items=interp.items[::-1])  # a share is of a whole in what holds it, never the reverse
     if interp.op == "sum" and _part_of_other(interp.items, voc):
         interp = interp.edit(problem="part_and_whole", detail=_part_of_other(interp.items, voc))
-    return _ambiguity(interp, phrases, doc_id)
+    return _ambiguity(interp, phrases, doc_id, _outside(text, r))
+
+
+def _columns_of_last(ctx: Context, phrases: list[Phrase], voc: Vocabulary) -> tuple[Item, ...] | None:
+    """A follow-up saying only columns ("基本支出还是项目支出", "其中财政拨款呢") that the last item's
+    row prints: that row in those columns."""
+    if ctx.last is None or len(ctx.last.interpretation.items) != 1 or not phrases:
+        return None
+    last = ctx.last.interpretation.items[0]
+    if last.doc_id != voc.doc.doc_id or not all(p.candidates[0][0].total and p.span.how == "column" for p in phrases):
+        return None
+    row = voc.entry(last.entry)
+    columns = [p.candidates[0][1] for p in phrases]
+    if not all(row.column(c) is not None for c in columns):
+        return None
+    return tuple(replace(last, said=p.span.target, column=c) for p, c in zip(phrases, columns, strict=True))
 
 
 def _own_execution(ctx: Context) -> bool:
@@ -194,12 +213,13 @@ def _outside(text: str, r: Reading) -> str:
     return "".join(out)
 
 
-def _whole_budget(voc: Vocabulary, measure: str | None) -> Item | None:
-    """A document's total spending: the total of its 支出总表 (or 收支总表's 支出合计)."""
+def _whole_budget(voc: Vocabulary, measure: str | None, side: str = "支出") -> Item | None:
+    """A document's total spending (or income): the total of its 支出总表 (收入总表)."""
     for e in voc.entries:
-        if e.total and e.table_type == "支出总表":
+        if e.total and e.table_type == side + "总表":
             f = e.main(voc.doc.kind)
-            return Item("支出合计", voc.doc.doc_id, e.id, e.name, e.code, e.table, f.column, 1.0, "implied", "支出合计")
+            return Item(side + "合计", voc.doc.doc_id, e.id, e.name, e.code, e.table, f.column, 1.0, "implied",
+                        side + "合计")
     return None
 
 
@@ -213,8 +233,11 @@ def _whole_of(item: Item, voc: Vocabulary) -> Item | None:
     if main.column != item.column and e.total:
         return Item(e.name, item.doc_id, e.id, e.name, e.code, e.table, main.column, 1.0, "implied",
                     _topic(voc, e) or e.name)
-    up = voc.entry(e.parents[-1]) if e.parents else voc.total_of(e.table)
-    if up is None or up.id == e.id:
+    ups = [voc.entry(k) for k in reversed(e.parents)] + [voc.total_of(e.table)]
+    mine = main.value
+    # the row above that is more than this row (a 款 whose only 项 it is holds the same figure)
+    up = next((u for u in ups if u is not None and u.id != e.id and u.main(voc.doc.kind).value != mine), None)
+    if up is None:
         return None
     return Item(up.name, item.doc_id, up.id, up.name, up.code, up.table, up.main(voc.doc.kind).column, 1.0,
                 "implied", _topic(voc, up) or up.name)
@@ -324,7 +347,7 @@ def _fitting(p: Phrase, op: str) -> int:
 def _asks_text(r: Reading, text: str) -> bool:
     """A text question: a reason asked, or what something is, does or includes, with no figure asked
     (前三项是哪些 asks for figures: a ranking)."""
-    kind = _text_kind(r)
+    kind = _text_kind(r, text)
     if kind is None:
         return False
     ranked = any(w.kind == "cue" and (w.target.startswith("top:") or (w.target == "rank" and not r.phrases))
@@ -379,12 +402,26 @@ def _measure(r: Reading) -> str | None:
     return max(said, key=lambda w: (w.end - w.start, -w.start)).target if said else None
 
 
-def _text_kind(r: Reading) -> str | None:
+FIGURE_SAID = re.compile(r"\d+(?:\.\d+)?\s*(?:%|万元|亿元|万|元|块)")
+
+
+def _text_kind(r: Reading, text: str) -> str | None:
     kinds = [w for w in r.words if w.kind == "text"]
     if not kinds:
-        return None
+        return "reason" if _change_explained(r, text) else None
     order = ("reason", "empty", "use", "definition", "function", "composition", "general")
     return min((w.target for w in kinds), key=order.index)
+
+
+def _change_explained(r: Reading, text: str) -> bool:
+    """A change asked about, not its size: the question states the figure itself ("怎么一下涨了149%",
+    "多了480万，这钱花哪儿了"), or asks how come ("怎么比上年多了", "怎么一分…都没有"), and asks no
+    quantity of its own."""
+    if says("quantity", FIGURE_SAID.sub("", text)):
+        return False
+    how = says("how_come", text)
+    changed = "change" in r.cues
+    return changed and (how or FIGURE_SAID.search(text) is not None) or how and says("none_at_all", text)
 
 
 def _direction(text: str, r: Reading) -> str | None:
@@ -442,10 +479,11 @@ def _operation(r: Reading, text: str, n_items: int, context: bool, kind: str = "
         return "lookup"  # "如果三公经费减少10%": the figure scaled
     if "count" in cues and not re.search(r"钱|元|金额|经费|费用|支出", text[rows[-1].end:] if rows else text):
         return "count"
-    if "completion" in cues or (kind == "决算" and "share" in cues and "占" not in text and n_items == 1
-                                and any(w.kind == "measure" and w.target in ("预算", "年初预算", "全年预算", "调整预算")
-                                        for w in r.words)):
-        return "completion"  # "…预算用了几成": what it spent of its budget
+    budgets = [w for w in r.words if w.kind == "measure" and w.target in ("预算", "年初预算", "全年预算", "调整预算")]
+    whole_at = text.find("占")
+    if "completion" in cues or (kind == "决算" and "share" in cues and n_items == 1 and budgets and (
+            whole_at < 0 or all(w.start > whole_at for w in budgets) and all(p.end <= whole_at for p in rows))):
+        return "completion"  # "…预算用了几成", "决算占全年预算多少": what it spent of its budget
     strong_share = re.search(r"占|比重|比例|份额|多大一块|几分之几", text)
     if strong_share and "change" in cues and not re.search("占", text) and _rate_of_change(text, r):
         return "growth"
@@ -564,15 +602,24 @@ def _within(voc: Vocabulary, last: Item, item: Item) -> Item | None:
     return None
 
 
-def _ambiguity(interp: Interpretation, phrases: list[Phrase], doc_id: str) -> Interpretation:
+def _ambiguity(interp: Interpretation, phrases: list[Phrase], doc_id: str, around: str = "") -> Interpretation:
     """A lookup whose words name several rows with other figures equally well is not guessed: the
-    rows are offered (one that is above the others by code is the one meant: 住房 → 住房保障支出)."""
+    rows are offered (one that is above the others by code is the one meant: 住房 → 住房保障支出),
+    unless a word around the item says which ("买公务用车": the 购置 one)."""
     if interp.op != "lookup" or len(phrases) != 1:
         return interp
     p = phrases[0]
     options = _distinct(p)
     if len(options) <= 1:
         return interp
+    senses = {m for _, printed in table("senses") for m in printed.split("|")}
+    meant = {m for said, printed in table("senses") if said in around for m in printed.split("|")}
+    named = [(e, c, {m for m in senses if m in e.name}) for e, c in options]
+    sensed = [(e, c) for e, c, says_ in named if says_ & meant and says_ <= meant]  # 购置及运行费 says more
+    if len(sensed) == 1:
+        e, c = sensed[0]
+        return interp.edit(items=(Item(p.span.target, doc_id, e.id, e.name, e.code, e.table, c, p.span.score,
+                                       p.span.how),))
     top = options[0]
     codes = {e.code for e, _, _ in p.candidates if e.name == top[0].name and e.code}
     if p.span.how == "head" and codes and min(len(c) for c in codes) == 3:
@@ -705,7 +752,9 @@ def _last_items(ctx: Context, n: int) -> tuple[Item, ...]:
 def _across_documents(ctx: Context) -> Interpretation:
     """One item in several documents: compared, ranked, differenced, summed or listed."""
     text = ctx.question.text
-    docs = ctx.scope.docs
+    said_years = ctx.scope.years
+    docs = tuple(sorted(ctx.scope.docs, key=lambda d: said_years.index(d.year) if d.year in said_years
+                        else len(said_years)))  # "2018年比2017年…": in the order said
     grounded: list[Item] = []
     said = ""
     for d in docs:
@@ -721,6 +770,8 @@ def _across_documents(ctx: Context) -> Interpretation:
         said = ctx.last.interpretation.items[0].said
     if "rank" in cues or "top" in cues or asks_across(text) and "compare" not in cues and len(docs) > 2:
         op = "rank"
+    elif "rate" in cues and "金额" not in text and ("change" in cues or "difference" in cues) and len(docs) == 2:
+        op = "growth"  # "2019年比2018年增长了百分之几": the rate of the change between the two
     elif re.search(r"哪个|哪家|谁|哪一个|更[多少高低大小]", text):
         op = "compare" if len(docs) == 2 else "rank"
     elif "difference" in cues or "change" in cues:

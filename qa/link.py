@@ -86,7 +86,8 @@ def align(said: str, name: str) -> tuple[Alignment, ...]:
         head = sj == 0 and length == m and j == m - 1 and m < n
         if head and n <= 4 and _generic_tail(name[m:]):
             cover = 1.0  # 办公 for 办公费, 培训 for 培训费: the name's stem said
-        if not _names(m, n, cover, purity, head):
+        solid = length == m and j - sj + 1 == m  # said as one run of the name (中小企业 in 支持中小企业发展…)
+        if not _names(m, n, cover, purity, head, solid):
             continue
         score = value * cover ** 0.5 * purity if not head else value * 0.7  # heads of any length tie
         a = Alignment(si, i + 1, m, 0, cover, round(score, 4), head)
@@ -109,8 +110,9 @@ def _generic_tail(tail: str) -> bool:
     return tail in _tails()
 
 
-def _names(m: int, n: int, cover: float, purity: float, head: bool) -> bool:
-    """Whether an alignment says the name: whole; as an abbreviation; or by its head."""
+def _names(m: int, n: int, cover: float, purity: float, head: bool, solid: bool = False) -> bool:
+    """Whether an alignment says the name: whole; as an abbreviation; by its head; or by a run of
+    four characters or more of its own (中小企业)."""
     if purity < 0.6:
         return False
     if m == n or (head and cover == 1):  # whole, or its stem (培训 for 培训费)
@@ -123,7 +125,7 @@ def _names(m: int, n: int, cover: float, purity: float, head: bool) -> bool:
         return False  # two characters name a two-character name, or the head of a longer one
     if m == 3:
         return cover >= 0.6
-    return cover >= 0.5 or (cover >= 0.4 and purity == 1)
+    return cover >= 0.5 or (cover >= 0.4 and purity == 1) or (solid and m >= 4 and cover >= 0.3)
 
 
 PUNCT = re.compile(r"[“”\"'‘’「」《》（）()【】\[\]、，,：:；;·.．\-—_/？?！!]")
@@ -292,6 +294,8 @@ def link_words(q: Question) -> list[Span]:
         find(w, "ref", w)
     for w in words("staff"):
         find(w, "staff", w, 0.5)
+    for w, side in table("wholes"):
+        find(w, "whole", side)
     for w in words("exclusions"):
         find(w, "exclude", w)
     for w in words("asking"):

@@ -106,9 +106,12 @@ def read(text: str, voc: Vocabulary, spans: list[Span], lexical: list[Span],
 def _merge_codes(rows: list[Span]) -> list[Span]:
     """A code and the name said beside it name one row ("30239其他交通费用"): one span, the code's."""
     out: list[Span] = []
+    merged: set[int] = set()  # a code takes one name, once ("2040601行政运行占基本支出": 基本支出 is another item)
     for s in rows:
         prev = out[-1] if out else None
-        if prev is not None and {prev.kind, s.kind} == {"code", "row"} and s.start - prev.end <= 1:
+        if prev is not None and len(out) - 1 not in merged and {prev.kind, s.kind} == {"code", "row"} \
+                and s.start - prev.end <= 1:
+            merged.add(len(out) - 1)
             code, row = (prev, s) if prev.kind == "code" else (s, prev)
             agree = {n.entry for n in code.names} & {n.entry for n in row.names}
             names = tuple(n for n in code.names if n.entry in agree) or code.names
