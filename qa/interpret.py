@@ -233,6 +233,11 @@ def _whole_of(item: Item, voc: Vocabulary) -> Item | None:
     if main.column != item.column and e.total:
         return Item(e.name, item.doc_id, e.id, e.name, e.code, e.table, main.column, 1.0, "implied",
                     _topic(voc, e) or e.name)
+    total = voc.total_of(e.table)
+    if main.column != item.column and total is not None and total.column(item.column) is not None:
+        # "行政运行在基本支出中占多少": of the table's total in the column said
+        return Item(item.column, item.doc_id, total.id, total.name, total.code, total.table, item.column, 1.0,
+                    "implied", item.column)
     ups = [voc.entry(k) for k in reversed(e.parents)] + [voc.total_of(e.table)]
     mine = main.value
     # the row above that is more than this row (a 款 whose only 项 it is holds the same figure)
@@ -772,7 +777,7 @@ def _across_documents(ctx: Context) -> Interpretation:
         op = "rank"
     elif "rate" in cues and "金额" not in text and ("change" in cues or "difference" in cues) and len(docs) == 2:
         op = "growth"  # "2019年比2018年增长了百分之几": the rate of the change between the two
-    elif re.search(r"哪个|哪家|谁|哪一个|更[多少高低大小]", text):
+    elif says("which", text):
         op = "compare" if len(docs) == 2 else "rank"
     elif "difference" in cues or "change" in cues:
         op = "difference" if len(docs) == 2 else "rank"
