@@ -129,6 +129,19 @@ def difference(a: Operand, b: Operand, unit: str | None = None) -> Calculation:
     return Calculation(f"{_num(va)} - {_num(vb)}", _finish(result, target), target, (a, b))
 
 
+def remainder(whole: Operand, parts: Sequence[Operand], unit: str | None = None) -> Calculation:
+    """What is left of the whole without its parts: whole - (p1 + p2 …)."""
+    if not parts:
+        raise CalculationError("a remainder needs a part to leave out")
+    target = _check_unit(unit or whole.unit)
+    vals = _values((whole, *parts), target)
+    with localcontext(prec=_PREC):
+        result = vals[0] - sum(vals[1:], Decimal(0))
+    taken = " + ".join(_num(v) for v in vals[1:])
+    expr = f"{_num(vals[0])} - {taken if len(parts) == 1 else f'({taken})'}"
+    return Calculation(expr, _finish(result, target), target, (whole, *parts))
+
+
 def share(part: Operand, whole: Operand) -> Calculation:
     # Expressed in the part's unit; any money unit gives the same ratio.
     vp, vw = _values((part, whole), part.unit)

@@ -139,6 +139,14 @@ def total(interp: Interpretation, lib: Library) -> Result:
     return _computed(interp, calc.total(ops, _common_unit(ops)))
 
 
+def remainder(interp: Interpretation, lib: Library) -> Result:
+    """The whole without the parts left out ("不算会议费", "除了…以外")."""
+    whole, *parts = (operand(fact_of(i, lib), _who(i, interp, lib)) for i in interp.items)
+    c = calc.remainder(whole, parts, _common_unit([whole, *parts]))
+    left = "、".join(p.label for p in parts)
+    return _computed(interp, c, f"{whole.label}扣除{left}后为{calc.format_amount(c.result, c.unit)}。")
+
+
 def _who(item: Item, interp: Interpretation, lib: Library) -> str:
     """An operand's label: the row, and its document when the interpretation spans several."""
     f = fact_of(item, lib)
@@ -155,6 +163,8 @@ def _common_unit(ops: list[Operand]) -> str:
 
 
 def difference(interp: Interpretation, lib: Library) -> Result:
+    if interp.left_out and len(interp.items) >= 2:
+        return remainder(interp, lib)
     items = list(interp.items)
     if len(items) == 1 and interp.measure:  # "决算比年初预算少多少": two measures of one row
         a, b = fact_of(items[0], lib), measured(items[0], interp.measure, lib)
@@ -373,8 +383,9 @@ def count(interp: Interpretation, lib: Library) -> Result:
         return Result("problem", interp, problem="not_understood", detail=interp.said)
     item = interp.items[0]
     f = fact_of(item, lib)
-    if f.unit not in MONEY_UNITS and f.unit != "%":
-        return Result("figure", interp, ((label(f), f),))
+    if f.unit not in MONEY_UNITS and f.unit != "%":  # every count asked ("车辆多少辆，设备几台")
+        stated = [fact_of(i, lib) for i in interp.items]
+        return Result("figure", interp, tuple((label(g), g) for g in stated if g.unit not in MONEY_UNITS))
     voc = lib.vocabulary(item.doc_id)
     parent = _table_named(item, voc) or entry_of(item, lib)
     children = voc.children(parent)

@@ -94,6 +94,9 @@ def interpret(ctx: Context) -> Interpretation:
     if not phrases:
         return Interpretation("lookup", (), (doc_id,), unit, said=r.leftover, problem="not_understood",
                               detail=r.leftover or text)
+    left_out = _left_out(r, phrases, voc)
+    if left_out is not None:  # "三公经费一共多少？不算公务接待费": the whole without those parts
+        return Interpretation("difference", left_out, (doc_id,), unit, r.score, said=text, left_out=True)
     columns = _columns_of_last(ctx, phrases, voc)
     if columns is not None:  # "基本支出还是项目支出" after an item: its own columns
         return Interpretation("lookup", columns, (doc_id,), unit, r.score, said=text)
@@ -152,6 +155,17 @@ def interpret(ctx: Context) -> Interpretation:
     if interp.op == "sum" and _part_of_other(interp.items, voc):
         interp = interp.edit(problem="part_and_whole", detail=_part_of_other(interp.items, voc))
     return _ambiguity(interp, phrases, doc_id, _outside(text, r))
+
+
+def _left_out(r: Reading, phrases: list[Phrase], voc: Vocabulary) -> tuple[Item, ...] | None:
+    """One whole said with parts of it left out: (whole, part …); None when the parts are not its."""
+    if not r.excluded or len(phrases) != 1:
+        return None
+    doc_id = voc.doc.doc_id
+    whole, parts = item_of(phrases[0], doc_id), [item_of(p, doc_id) for p in r.excluded]
+    if all(_part_of_other((whole, part), voc).startswith(whole.named + "已包含") for part in parts):
+        return (whole, *_aligned(tuple(parts), voc))
+    return None
 
 
 def _columns_of_last(ctx: Context, phrases: list[Phrase], voc: Vocabulary) -> tuple[Item, ...] | None:
@@ -287,9 +301,7 @@ def _part_of_other(items: tuple[Item, ...], voc: Vocabulary) -> str:
         for b in items:
             if a is b or a.doc_id != b.doc_id or a.doc_id != voc.doc.doc_id:
                 continue
-            ea, eb = voc.entry(a.entry), voc.entry(b.entry)
-            below = bool(ea.code and eb.code and eb.code.startswith(ea.code) and ea.code != eb.code)
-            if below or (ea.total and ea.table == eb.table and not eb.total):
+            if voc.holds(voc.entry(a.entry), voc.entry(b.entry)):
                 return f"{a.named}已包含{b.named}"
     return ""
 

@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
-from qa.lexicon import words
+from qa.lexicon import table, words
 from qa.sound import sound
 
 # NFKC turns full-width punctuation into ASCII; the documents use the full-width forms.
@@ -49,6 +49,8 @@ def normalise(asked: str) -> Question:
     text = re.sub(r"\s+", "", text).translate(PUNCTUATION)
     text = re.sub(r"[（(][类款项][）)]", "", text)  # "行政运行（项）": the level of a subject, as printed
     text = _fillers().sub("", text)
+    for said, printed in table("spoken"):  # "别的收入": the documents' 其他收入
+        text = text.replace(said, printed)
     text = re.sub(r"(?<![\d.])(\d{2})(?=年)", lambda m: "20" + m.group(1), text)  # 24年 → 2024年
     text = re.sub(r"^[，。、；：！？…]+", "", text)
     text = re.sub(r"[，。、；：！…]+(?=[？]?$)", "", text)

@@ -39,6 +39,7 @@ class Reading:
     narrower: str = ""  # an unexplained noun inside the item phrase
     foreign: str = ""  # another document's row said whole, which this document does not have
     leftover: str = ""  # the characters no span explains, asking words removed
+    excluded: tuple[Phrase, ...] = ()  # items said to be left out ("不算会议费", "除了财政拨款以外")
 
     @property
     def score(self) -> float:
@@ -93,14 +94,14 @@ def read(text: str, voc: Vocabulary, spans: list[Span], lexical: list[Span],
             container, candidates = None, _ground(voc, s, None, kind, text)
         phrases.append(Phrase(s, candidates, container))
     phrases = _columns_of_rows([p for p in phrases if p.candidates], text)
-    phrases = _apposed(_placed_after(phrases, text, kind, voc), text)
-    cut = min((w.start for w in outside if w.kind == "exclude"), default=len(text))
-    phrases = [p for p in phrases if p.span.start < cut] or phrases  # "不算会议费和培训费": left out
+    phrases = _apposed(_placed_after(phrases, text, kind, voc), text, voc)
+    phrases, excluded = _excluded(phrases, outside, text)
     covered = sorted(taken + [(w.start, w.end) for w in outside])
     leftover = _leftover(text, covered)
     named = sorted(taken + [(w.start, w.end) for w in outside if w.kind != "ask"])
     narrower = _narrower(text, rows, named, voc) if phrases else ""
-    return Reading(voc.doc.doc_id, tuple(chosen), tuple(phrases), cue_ops, tuple(outside), narrower, foreign, leftover)
+    return Reading(voc.doc.doc_id, tuple(chosen), tuple(phrases), cue_ops, tuple(outside), narrower, foreign, leftover,
+                   tuple(excluded))
 
 
 def _merge_codes(rows: list[Span]) -> list[Span]:
@@ -243,17 +244,34 @@ def _placed_after(phrases: list[Phrase], text: str, kind: str, voc: Vocabulary) 
     return phrases
 
 
-def _apposed(phrases: list[Phrase], text: str) -> list[Phrase]:
-    """A row named again in brackets right after another ("日常机关运转的钱（机关运行经费）") is the one meant."""
+def _apposed(phrases: list[Phrase], text: str, voc: Vocabulary) -> list[Phrase]:
+    """A row named again in brackets right after another ("日常机关运转的钱（机关运行经费）") is the one
+    meant; a row that holds it, in brackets ("302类合计（基本支出经济科目）"), only says where it is."""
     out: list[Phrase] = []
     for p in phrases:
         prev = out[-1] if out else None
-        if prev is not None and re.fullmatch(r"[^（(]{0,4}[（(]", text[prev.span.end:p.span.start]) \
-                and text[p.span.end:p.span.end + 1] in ("）", ")"):
-            out[-1] = p
-            continue
+        if prev is not None and re.search(r"[（(][^（()）]{0,4}$", text[prev.span.end:p.span.start]) \
+                and re.match(r"[^（()）]{0,6}[）)]", text[p.span.end:]):
+            if _under(voc, p.span, prev.candidates):
+                continue  # where the item is, not another item
+            if re.fullmatch(r"[^（(]{0,4}[（(]", text[prev.span.end:p.span.start]):
+                out[-1] = p
+                continue
         out.append(p)
     return out
+
+
+def _excluded(phrases: list[Phrase], outside: list[Span], text: str) -> tuple[list[Phrase], list[Phrase]]:
+    """(kept, left out): items said after an exclusion are left out ("…一共多少？不算会议费和培训费"), or
+    inside it when it closes with 以外/之外 ("除了财政拨款以外，其他收入多少")."""
+    ex = min((w for w in outside if w.kind == "exclude"), key=lambda w: w.start, default=None)
+    if ex is None:
+        return phrases, []
+    closed = re.search(r"以外|之外|外(?=[，,还的])", text[ex.end:])
+    end = ex.end + closed.end() if closed else len(text)
+    out = [p for p in phrases if ex.start <= p.span.start < end]
+    kept = [p for p in phrases if p not in out]
+    return (kept, out) if kept else (phrases, [])
 
 
 def items_said(phrases: tuple[Phrase, ...]) -> list[Phrase]:

@@ -169,8 +169,10 @@ def places(q: str) -> list[tuple[str, int, int]]:
     for m in PLACE.finditer(q):
         place = m.group(0)
         ends = [i for i, ch in enumerate(place[:-1]) if ch in words("place_word_ends")]
-        if ends:  # "院和省": the word before the place ends at 和
+        if ends and place[-1] in "省市":  # "院和省": the province said alone after 和, no place of its own
             place = place[ends[-1] + 1:]
+        while len(place) > 1 and place[0] in words("place_word_ends"):  # "年沛县": 沛县
+            place = place[1:]
         if len(place) < 2 or any(place.endswith(w) for w in words("not_places")):
             continue
         if place[:2] not in words("not_place_starts") and place[0] not in "全本该各此那这" and place != "人民政府":

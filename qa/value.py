@@ -56,6 +56,7 @@ class Interpretation:
     detail: str = ""  # what the problem is about (the words not understood, the rows to choose from)
     options: tuple[Item, ...] = ()  # ambiguous: the rows the words name equally well
     part_count: int = 1  # share: how many of the first items add up to the part
+    left_out: bool = False  # difference: the first item without the others ("不算会议费", "除了…以外")
 
     def to_json(self) -> dict[str, Any]:
         return {"op": self.op, "items": [i.to_json() for i in self.items], "docs": list(self.docs),

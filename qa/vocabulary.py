@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 
 from ingest.model import MONEY_UNITS, Document, Fact
@@ -35,6 +36,8 @@ TOPIC_OF_TYPE = {
 TABLE_ORDER = ("收支总表", "支出总表", "收入总表", "三公经费表", "一般公共预算基本支出表", "机关运行经费表",
                "财政拨款收支总表", "一般公共预算支出表", "财政拨款支出表", "财政拨款基本支出表", "项目支出表",
                "政府采购表", "结转结余表", "政府性基金预算支出表", "国有资本经营预算支出表")
+HELD_ROWS = 12  # rows after a row without a code that may add up to it
+
 # The figure a row is asked for when no column is said, in order of preference.
 MAIN_COLUMNS = ("合计", "总计", "预算数", "金额", "本年预算", "预算金额", "项目支出合计", "数量", "决算数")
 PROSE_MEASURES = ("金额", "数量", "价值")  # a prose subject is named by these; its other figures are read beside it
@@ -141,6 +144,25 @@ class Vocabulary:
 
     def total_of(self, table: str) -> Entry | None:
         return next((x for x in self.entries if x.table == table and x.total), None)
+
+    def holds(self, whole: Entry, part: Entry) -> bool:
+        """Whether `part` is printed under `whole`: by code, as its table's total, or, in a table
+        without codes (the “三公” items), as one of the rows printed after it that add up to it."""
+        if whole.id == part.id or whole.table != part.table or whole.prose:
+            return False
+        if whole.code and part.code:
+            return part.code.startswith(whole.code) and part.code != whole.code
+        if whole.total:
+            return not part.total
+        after = [x for x in self.entries if x.table == whole.table and not x.prose and x.id > whole.id][:HELD_ROWS]
+        if part not in after:
+            return False
+        target, others = whole.facts[0].value, [x.facts[0].value for x in after if x.id != part.id]
+        need = target - part.facts[0].value
+        sums = {Decimal(0)}
+        for v in others:  # the sums some of the other rows make (at most HELD_ROWS of them)
+            sums |= {x + v for x in sums if x + v <= need}
+        return need >= 0 and need in sums
 
 
 def build_vocabulary(doc: Document, facts: Sequence[Fact], taught: Iterable[tuple[str, str]] = ()) -> Vocabulary:
