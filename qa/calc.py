@@ -167,6 +167,22 @@ def change(current: Operand, previous: Operand) -> Calculation:
     return Calculation(expr, _finish(result, PERCENT), PERCENT, (current, previous))
 
 
+def change_size(current: Operand, previous: Operand) -> Calculation:
+    """The size of a change as people say it, "增长/下降 X%": the rate taken from the larger minus the
+    smaller, so a fall is a positive rate of decline; the amount of the change is an operand too."""
+    if current.unit == PERCENT or previous.unit == PERCENT:
+        raise CalculationError("change of percentages is ambiguous; use difference for points")
+    vc, vp = _values((current, previous), current.unit)
+    if vp == 0:
+        raise CalculationError(f"division by zero: {previous.label} is 0")
+    big, small = (vc, vp) if vc >= vp else (vp, vc)
+    with localcontext(prec=_PREC):
+        amount, result = big - small, (big - small) / vp * 100
+    moved = Operand("增加额" if vc >= vp else "减少额", _finish(amount, current.unit), current.unit)
+    expr = f"({_num(big)} - {_num(small)}) / {_num(vp)} * 100"
+    return Calculation(expr, _finish(result, PERCENT), PERCENT, (current, previous, moved))
+
+
 def previous_from_change(current: Operand, delta: Operand) -> Calculation:
     unit = current.unit
     with localcontext(prec=_PREC):

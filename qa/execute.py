@@ -303,14 +303,13 @@ def _change_between(interp: Interpretation, lib: Library) -> Result:
 def _changed(interp: Interpretation, now: Operand, then: Operand, rate: bool) -> Result:
     """The change from `then` to `now` (its rate when asked), said in words as well: a fall is
     stated as 下降 with its size, never only as a negative figure."""
-    unit = _common_unit([now, then])
-    delta = calc.difference(now, then, unit)
     if not rate:
-        return _computed(interp, delta)
-    c = calc.change(now, then)
-    up = c.result >= 0
-    lead = (f"{now.label}比{then.label}{'增长' if up else '下降'}{calc.format_amount(abs(c.result), c.unit)}"
-            f"（{'增加' if delta.result >= 0 else '减少'}{calc.format_amount(abs(delta.result), delta.unit)}）。")
+        return _computed(interp, calc.difference(now, then, _common_unit([now, then])))
+    c = calc.change_size(now, then)
+    moved = c.operands[-1]
+    up = moved.label == "增加额"
+    lead = (f"{now.label}比{then.label}{'增长' if up else '下降'}{calc.format_amount(c.result, c.unit)}"
+            f"（{'增加' if up else '减少'}{calc.format_amount(moved.value, moved.unit)}）。")
     return _computed(interp, c, lead)
 
 
