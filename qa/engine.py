@@ -16,8 +16,9 @@ from ingest.settings import Settings
 from ingest.store import Store, VectorIndex
 from qa.choose import Chooser
 from qa.compose import compose
+from qa.cues import asks_across
 from qa.execute import run
-from qa.interpret import Context, asks_across, interpret
+from qa.interpret import Context, interpret
 from qa.library import Library, Result, label, operand
 from qa.link import link_meaning, link_rows, link_words
 from qa.llm import Polisher, known_figures

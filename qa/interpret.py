@@ -12,14 +12,25 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from ingest.model import Fact
+from qa.cues import (
+    asks_across,
+    asks_text_of,
+    compared_measure,
+    direction_said,
+    measure_said,
+    operation_of,
+    out_unit,
+    scale_said,
+    text_kind,
+    top_said,
+)
 from qa.lexicon import says, table
 from qa.normalise import Question
 from qa.read import Phrase, Reading, items_said
 from qa.scope import Scope
 from qa.value import Interpretation, Item, Turn
 from qa.vocabulary import Entry, Vocabulary, clean
-
-NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+from qa.wholes import aligned, is_below, part_of_other, whole_budget, whole_of
 
 
 @dataclass(frozen=True)
@@ -34,16 +45,6 @@ class Context:
     history: tuple[Turn, ...] = ()
 
 
-def said_number(text: str) -> int:
-    """"3", "三", "十五", "二十" → 3, 3, 15, 20."""
-    if text.isdigit():
-        return int(text)
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return NUMERALS.get(tens, 1) * 10 + NUMERALS.get(ones, 0)
-    return NUMERALS.get(text, 1)
-
-
 def item_of(phrase: Phrase, doc_id: str, k: int = 0) -> Item:
     e, column, name = phrase.candidates[k]
     s = phrase.span
@@ -55,20 +56,20 @@ def interpret(ctx: Context) -> Interpretation:
     docs = ctx.scope.docs
     text = ctx.question.text
     first = ctx.readings[docs[0].doc_id] if docs[0].doc_id in ctx.readings else None
-    asks_text = first is not None and _asks_text(first, text)
+    asks_text = first is not None and asks_text_of(first, text)
     if len(docs) > 1 and (ctx.scope.several or asks_across(text)) and not asks_text and not _own_execution(ctx):
         return _across_documents(ctx)
     doc_id = _first_document(ctx).doc_id if asks_text or len(docs) > 1 else docs[0].doc_id
     r = ctx.readings[doc_id]
     voc = ctx.vocabularies[doc_id]
     words = {w.kind: w for w in r.words}
-    unit = _out_unit(r)
-    measure = "上年" if ctx.scope.previous else _measure(r)
+    unit = out_unit(r)
+    measure = "上年" if ctx.scope.previous else measure_said(r)
     if asks_text:
         said = tuple(item_of(p, doc_id) for p in r.phrases)
         if not said and ctx.last is not None and len(text) <= 12:
             said = ctx.last.interpretation.items  # "为什么？": the last turn's item
-        return Interpretation("text", said, (doc_id,), None, r.score, text_kind=_text_kind(r, text), said=text)
+        return Interpretation("text", said, (doc_id,), None, r.score, text_kind=text_kind(r, text), said=text)
     if r.narrower:
         return Interpretation("lookup", (), (doc_id,), unit, said=r.narrower, problem="narrower", detail=r.narrower)
     if r.foreign and not r.phrases:
@@ -83,12 +84,13 @@ def interpret(ctx: Context) -> Interpretation:
             return Interpretation("count", (), (doc_id,), unit, said=text, problem="not_disclosed",
                                   detail=r.leftover.replace(" ", "") + "的数量")
     if not phrases and "rank" in r.cues:  # "钱主要花在哪里": the largest parts of its spending
-        return Interpretation("rank", (), (doc_id,), unit, 1.0, direction=_direction(text, r), top=_top(r), said=text)
+        return Interpretation("rank", (), (doc_id,), unit, 1.0, direction=direction_said(text, r), top=top_said(r),
+                              said=text)
     if not phrases and ctx.last is not None:
         return _follow_up(ctx, r, unit, measure)
     if not phrases and not _nouns(r.leftover) and re.search(r"一共|总共|共计|全部|总额|总计|总支出", text) \
             and says("money", text):
-        whole = _whole_budget(voc, measure)  # "社工部2024年一共花了多少钱": its total spending
+        whole = whole_budget(voc, measure)  # "社工部2024年一共花了多少钱": its total spending
         if whole is not None:
             return Interpretation("lookup", (whole,), (doc_id,), unit, 1.0, said=text)
     if not phrases:
@@ -100,7 +102,7 @@ def interpret(ctx: Context) -> Interpretation:
     columns = _columns_of_last(ctx, phrases, voc)
     if columns is not None:  # "基本支出还是项目支出" after an item: its own columns
         return Interpretation("lookup", columns, (doc_id,), unit, r.score, said=text)
-    op = _operation(r, text, len(phrases), refs or ctx.last is not None, voc.doc.kind, voc.doc.year)
+    op = operation_of(r, text, len(phrases), refs or ctx.last is not None, voc.doc.kind, voc.doc.year)
     if op == "difference" and len(phrases) == 1:
         measure = compared_measure(text, r, voc.doc.year) or measure
     if op == "share":  # a container is the share's whole ("三公经费中公务接待费占多大比重")
@@ -127,8 +129,8 @@ def interpret(ctx: Context) -> Interpretation:
         if counted is not None:
             items.append(counted)
     interp = Interpretation(op, tuple(items), (doc_id,), unit, r.score, measure=measure,
-                            direction=_direction(text, r), said=phrases[0].span.target, top=_top(r),
-                            scale=_scale(r))
+                            direction=direction_said(text, r), said=phrases[0].span.target, top=top_said(r),
+                            scale=scale_said(r))
     if op in ("change", "growth") and voc.doc.kind == "预算" and any(
             w.kind == "measure" and w.target == "决算" for w in r.words):
         interp = interp.edit(measure="决算")  # "用2023年预算数和2022年预算执行数算": against the execution
@@ -145,15 +147,15 @@ def interpret(ctx: Context) -> Interpretation:
         interp = interp.edit(items=tuple({(i.doc_id, i.entry, i.column): i for i in interp.items}.values()))
     if interp.op == "share" and len(interp.items) == 1:
         said_whole = next((w.target for w in r.words if w.kind == "whole"), None)  # "占总预算几成"
-        whole = _whole_budget(voc, measure, said_whole) if said_whole else _whole_of(interp.items[0], voc)
+        whole = whole_budget(voc, measure, said_whole) if said_whole else whole_of(interp.items[0], voc)
         interp = interp.edit(items=(interp.items[0], whole)) if whole is not None else interp.edit(
             problem="no_whole", detail=interp.items[0].named)
     if interp.op in ("sum", "difference", "compare", "share"):
-        interp = interp.edit(items=_aligned(interp.items, voc))
-    if interp.op == "share" and len(interp.items) == 2 and _below(interp.items[1], interp.items[0], voc):
+        interp = interp.edit(items=aligned(interp.items, voc))
+    if interp.op == "share" and len(interp.items) == 2 and is_below(interp.items[1], interp.items[0], voc):
         interp = interp.edit(items=interp.items[::-1])  # a share is of a whole in what holds it, never the reverse
-    if interp.op == "sum" and _part_of_other(interp.items, voc):
-        interp = interp.edit(problem="part_and_whole", detail=_part_of_other(interp.items, voc))
+    if interp.op == "sum" and part_of_other(interp.items, voc):
+        interp = interp.edit(problem="part_and_whole", detail=part_of_other(interp.items, voc))
     return _ambiguity(interp, phrases, doc_id, _outside(text, r))
 
 
@@ -163,8 +165,8 @@ def _left_out(r: Reading, phrases: list[Phrase], voc: Vocabulary) -> tuple[Item,
         return None
     doc_id = voc.doc.doc_id
     whole, parts = item_of(phrases[0], doc_id), [item_of(p, doc_id) for p in r.excluded]
-    if all(_part_of_other((whole, part), voc).startswith(whole.named + "已包含") for part in parts):
-        return (whole, *_aligned(tuple(parts), voc))
+    if all(part_of_other((whole, part), voc).startswith(whole.named + "已包含") for part in parts):
+        return (whole, *aligned(tuple(parts), voc))
     return None
 
 
@@ -227,85 +229,6 @@ def _outside(text: str, r: Reading) -> str:
     return "".join(out)
 
 
-def _whole_budget(voc: Vocabulary, measure: str | None, side: str = "支出") -> Item | None:
-    """A document's total spending (or income): the total of its 支出总表 (收入总表)."""
-    for e in voc.entries:
-        if e.total and e.table_type == side + "总表":
-            f = e.main(voc.doc.kind)
-            return Item(side + "合计", voc.doc.doc_id, e.id, e.name, e.code, e.table, f.column, 1.0, "implied",
-                        side + "合计")
-    return None
-
-
-def _whole_of(item: Item, voc: Vocabulary) -> Item | None:
-    """A share's whole when unsaid: the row's own total column (人员经费 of 基本支出), the row above
-    by code, or its table's total."""
-    if item.doc_id != voc.doc.doc_id:
-        return None
-    e = voc.entry(item.entry)
-    main = e.main(voc.doc.kind)
-    if main.column != item.column and e.total:
-        return Item(e.name, item.doc_id, e.id, e.name, e.code, e.table, main.column, 1.0, "implied",
-                    _topic(voc, e) or e.name)
-    total = voc.total_of(e.table)
-    if main.column != item.column and total is not None and total.column(item.column) is not None:
-        # "行政运行在基本支出中占多少": of the table's total in the column said
-        return Item(item.column, item.doc_id, total.id, total.name, total.code, total.table, item.column, 1.0,
-                    "implied", item.column)
-    ups = [voc.entry(k) for k in reversed(e.parents)] + [voc.total_of(e.table)]
-    mine = main.value
-    # the row above that is more than this row (a 款 whose only 项 it is holds the same figure)
-    up = next((u for u in ups if u is not None and u.id != e.id and u.main(voc.doc.kind).value != mine), None)
-    if up is None:
-        return None
-    return Item(up.name, item.doc_id, up.id, up.name, up.code, up.table, up.main(voc.doc.kind).column, 1.0,
-                "implied", _topic(voc, up) or up.name)
-
-
-def _topic(voc: Vocabulary, e: Entry) -> str:
-    return next((n.text for n in voc.names if n.entry == e.id and n.how in ("topic", "type")), "")
-
-
-def _aligned(items: tuple[Item, ...], voc: Vocabulary) -> tuple[Item, ...]:
-    """The items of one calculation read from one table where they can be: an item printed in another
-    item's table too is read there (公务员医疗补助 and 卫生健康支出 both from the 支出 table)."""
-    if len(items) < 2:
-        return items
-    out = list(items)
-    for k, item in enumerate(items):
-        others = [i.table for j, i in enumerate(items) if j != k and i.doc_id == item.doc_id]
-        if item.doc_id != voc.doc.doc_id or not others or item.table in others:
-            continue
-        name = clean(item.named)
-        for n in voc.names:
-            e = voc.entry(n.entry)
-            if n.text == name and e.table in others and not e.prose:
-                column = n.column or (item.column if e.column(item.column) else e.main(voc.doc.kind).column)
-                out[k] = Item(item.said, item.doc_id, e.id, e.name, e.code, e.table, column, item.score, item.how,
-                              item.name)
-                break
-    return tuple(out)
-
-
-def _below(a: Item, b: Item, voc: Vocabulary) -> bool:
-    """Whether row `a` is printed under row `b` (by code, in one table of this document)."""
-    if a.doc_id != voc.doc.doc_id or b.doc_id != a.doc_id or a.table != b.table:
-        return False
-    ea, eb = voc.entry(a.entry), voc.entry(b.entry)
-    return bool(ea.code and eb.code and ea.code.startswith(eb.code) and ea.code != eb.code)
-
-
-def _part_of_other(items: tuple[Item, ...], voc: Vocabulary) -> str:
-    """"A已包含B" when one item of a sum is a part of another (三公经费 and its 公务接待费)."""
-    for a in items:
-        for b in items:
-            if a is b or a.doc_id != b.doc_id or a.doc_id != voc.doc.doc_id:
-                continue
-            if voc.holds(voc.entry(a.entry), voc.entry(b.entry)):
-                return f"{a.named}已包含{b.named}"
-    return ""
-
-
 def _counter(text: str) -> str:
     """What a per-unit figure counts: the counter after 每 ("每辆车": 辆), people for 人均/每人/每个在职人员."""
     m = re.search(r"每([辆台个家名位人套项所])", text)
@@ -361,17 +284,6 @@ def _fitting(p: Phrase, op: str) -> int:
     return 0
 
 
-def _asks_text(r: Reading, text: str) -> bool:
-    """A text question: a reason asked, or what something is, does or includes, with no figure asked
-    (前三项是哪些 asks for figures: a ranking)."""
-    kind = _text_kind(r, text)
-    if kind is None:
-        return False
-    ranked = any(w.kind == "cue" and (w.target.startswith("top:") or (w.target == "rank" and not r.phrases))
-                 for w in r.words)  # "X主要用在哪些方面" asks what X is for; "钱主要花在哪里" ranks the spending
-    return kind in ("reason", "empty") or not (says("quantity", text) or ranked)
-
-
 def _counted(r: Reading, voc: Vocabulary, counter: str) -> Item | None:
     """"一共有多少辆车": the count the prose states in that counter, for the thing the question
     names (the largest: 车辆 127辆 over its part 一般公务用车)."""
@@ -389,145 +301,6 @@ def _counted(r: Reading, voc: Vocabulary, counter: str) -> Item | None:
         return None
     e = max(named, key=lambda x: (shared[x.id], x.facts[0].value))
     return Item(noun or e.name, voc.doc.doc_id, e.id, e.name, e.code, e.table, e.facts[0].column, 0.5, "count")
-
-
-def _scale(r: Reading) -> str | None:
-    """"如果X减少10%": the percentage the figure is changed by, signed."""
-    for w in r.words:
-        if w.kind == "cue" and w.target.startswith("scale:"):
-            m = re.search(r"(减少|下降|降低|压减|削减|下调)?了?(\d+(?:\.\d+)?)", w.target[6:])
-            if m:
-                return ("-" if m.group(1) else "") + m.group(2)
-    return None
-
-
-def asks_across(text: str) -> bool:
-    """Whether the question asks about the units in scope together ("哪个单位", "各部门")."""
-    return says("across", text)
-
-
-def _out_unit(r: Reading) -> str | None:
-    said = [w.target for w in r.words if w.kind == "out_unit"]
-    return said[0] if said else None
-
-
-def _measure(r: Reading) -> str | None:
-    """The measure said: last year's when said at all (上年的预算数), else the longest said."""
-    said = [w for w in r.words if w.kind == "measure"]
-    if any(w.target == "上年" for w in said):
-        return "上年"
-    return max(said, key=lambda w: (w.end - w.start, -w.start)).target if said else None
-
-
-FIGURE_SAID = re.compile(r"\d+(?:\.\d+)?\s*(?:%|万元|亿元|万|元|块)")
-
-
-def _text_kind(r: Reading, text: str) -> str | None:
-    kinds = [w for w in r.words if w.kind == "text"]
-    if not kinds:
-        return "reason" if _change_explained(r, text) else None
-    order = ("reason", "empty", "use", "definition", "function", "composition", "general")
-    return min((w.target for w in kinds), key=order.index)
-
-
-def _change_explained(r: Reading, text: str) -> bool:
-    """A change asked about, not its size: the question states the figure itself ("怎么一下涨了149%",
-    "多了480万，这钱花哪儿了"), or asks how come ("怎么比上年多了", "怎么一分…都没有"), and asks no
-    quantity of its own."""
-    if says("quantity", FIGURE_SAID.sub("", text)):
-        return False
-    how = says("how_come", text)
-    changed = "change" in r.cues
-    return changed and (how or FIGURE_SAID.search(text) is not None) or how and says("none_at_all", text)
-
-
-def _direction(text: str, r: Reading) -> str | None:
-    """"A比B多/高…": more; "少/低/减…": less; None when the question does not say."""
-    rows = [p.span for p in r.phrases]
-    tail = (text[rows[-1].end:] if rows else text).replace("多少", "")
-    more, less = re.search(r"多|高|大|增|涨|超|上升", tail), re.search(r"少|低|小|减|降|压|节约", tail)
-    if more and not less:
-        return "more"
-    if less and not more:
-        return "less"
-    return None
-
-
-def _top(r: Reading) -> int | None:
-    for w in r.words:
-        if w.kind == "cue" and w.target.startswith("top:"):
-            return max(1, said_number(w.target[4:]))
-    return None
-
-
-def compared_measure(text: str, r: Reading, year: int | None = None) -> str | None:
-    """The measure said right after 比/较 ("比年初预算少花了多少", "比2025年预算执行数多了多少",
-    "比上年"): what the item's figure is set against. A year before the document's, said after 比,
-    is last year's figure, unless its execution is meant (比2025年预算执行数)."""
-    m = re.search(r"(?:比|较|比起)(20\d\d)年度?", text)
-    if re.search(r"(比|较)(上年|去年|上一年)|(跟|和|与|同)(上年|去年|上一年)(相|对)?比", text):
-        return "上年"
-    for w in r.words:
-        if w.kind == "measure" and re.search(r"(比|较|比起|相比)(20\d\d年度?)?(的)?(预算|当年)?$",
-                                             text[max(0, w.start - 9):w.start]):
-            if m and year and int(m.group(1)) < year and w.target != "决算":
-                return "上年"
-            return w.target
-    if m and year and int(m.group(1)) < year:
-        return "上年"
-    return None
-
-
-def _rate_of_change(text: str, r: Reading) -> bool:
-    """"缩减比例", "增长的比例", "下降幅度": a change cue right before the word of a share."""
-    return any(w.kind == "cue" and w.target == "change" and re.match(r"的?(比例|比重|百分比|幅度)", text[w.end:])
-               for w in r.words)
-
-
-def _operation(r: Reading, text: str, n_items: int, context: bool, kind: str = "预算",
-               year: int | None = None) -> str:
-    """The operation whose cue is said and whose slots the items can fill."""
-    cues = r.cues
-    rows = [p.span for p in items_said(r.phrases)]
-    between = text[rows[0].end:rows[1].start] if len(rows) >= 2 else ""
-    compared = n_items >= 2 and re.fullmatch(r"(比|较|比起|相比|和|与|跟|同)", between or "-") is not None
-    against = compared_measure(text, r, year)
-    if "scale" in cues:
-        return "lookup"  # "如果三公经费减少10%": the figure scaled
-    if "count" in cues and not re.search(r"钱|元|金额|经费|费用|支出", text[rows[-1].end:] if rows else text):
-        return "count"
-    budgets = [w for w in r.words if w.kind == "measure" and w.target in ("预算", "年初预算", "全年预算", "调整预算")]
-    whole_at = text.find("占")
-    if "completion" in cues or (kind == "决算" and "share" in cues and n_items == 1 and budgets and (
-            whole_at < 0 or all(w.start > whole_at for w in budgets) and all(p.end <= whole_at for p in rows))):
-        return "completion"  # "…预算用了几成", "决算占全年预算多少": what it spent of its budget
-    strong_share = re.search(r"占|比重|比例|份额|多大一块|几分之几", text)
-    if strong_share and "change" in cues and not re.search("占", text) and _rate_of_change(text, r):
-        return "growth"
-    if "share" in cues and (n_items >= 1 or context) and (strong_share or "change" not in cues):
-        return "share"
-    if "per_unit" in cues:
-        return "per_unit"
-    if ("rank" in cues or "top" in cues) and not ("change" in cues and against == "上年") and not _asks_text(r, text):
-        return "rank"
-    rate = "rate" in cues and "金额" not in text
-    if against == "上年" or (against == "决算" and kind == "预算"):  # last year's figure, or its execution
-        return "growth" if rate else "change"
-    if against is not None and n_items == 1:
-        return "difference"  # "实际比年初预算少花了多少": two measures of one row
-    if compared and between in ("比", "较", "比起") and re.search(r"[多少高低大小差]", text[rows[1].end:]):
-        return "difference"
-    if "compare" in cues and (n_items >= 2 or context):
-        return "compare"
-    if "difference" in cues and n_items >= 2:
-        return "difference"
-    if "change" in cues or ("previous" in cues and "difference" in cues):
-        return "growth" if rate else "change"
-    if "sum" in cues and n_items >= 2:
-        return "sum"
-    if "difference" in cues and context:
-        return "difference"
-    return "lookup"
 
 
 def _fill(interp: Interpretation, ctx: Context, r: Reading, voc: Vocabulary) -> Interpretation:
@@ -725,7 +498,7 @@ def _follow_up(ctx: Context, r: Reading, unit: str | None, measure: str | None) 
         items = _last_items(ctx, 2)
         problem = None if len(items) >= 2 else "two_needed"
         own = ctx.vocabularies.get(items[0].doc_id) if items else None
-        detail = _part_of_other(items, own) if op == "sum" and own is not None else ""
+        detail = part_of_other(items, own) if op == "sum" and own is not None else ""
         return Interpretation(op, items, tuple(dict.fromkeys(i.doc_id for i in items)), unit, 1.0,
                               direction=last.direction, said=text, problem="part_and_whole" if detail else problem,
                               detail=detail or text)
@@ -799,7 +572,7 @@ def _across_documents(ctx: Context) -> Interpretation:
         op = "compare" if len(docs) == 2 else "rank"
     else:
         op = "compare"
-    return Interpretation(op, tuple(grounded), tuple(d.doc_id for d in docs), _out_unit(r0), 1.0,
-                          direction=_direction(text, r0), top=_top(r0), said=said,
+    return Interpretation(op, tuple(grounded), tuple(d.doc_id for d in docs), out_unit(r0), 1.0,
+                          direction=direction_said(text, r0), top=top_said(r0), said=said,
                           problem=None if grounded or said else "not_understood", detail=r0.leftover)
 
