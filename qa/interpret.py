@@ -364,10 +364,6 @@ def _part_and_whole(text: str, r: Reading, items: list[Item]) -> list[Item]:
     return [items[last], *(items[k] for k in whole)]
 
 
-def _container_said(r: Reading) -> bool:
-    return any(p.container is not None for p in r.phrases)
-
-
 def _whole_only(text: str, r: Reading) -> bool:
     """"占基本支出多少": the one item said comes after 占, so it is the whole."""
     at = text.find("占")
