@@ -207,14 +207,14 @@ def link_rows(q: Question, voc: Vocabulary, corpus: frozenset[str] = frozenset()
             _add(spans, Span(m.start(), m.end(), "code", m.group(1), len(m.group(1)) * 1.0, "code", tuple(coded)))
         else:
             _add(spans, Span(m.start(), m.end(), "foreign", m.group(1), 0.5, "code"))
-    mine = "|".join(sound(n.text) for n in voc.names)
+    mine, whole_names = voc.sounds
     for start in range(len(said)):
         for end in range(start + 4, min(len(said), start + 20) + 1):
             piece = said[start:end]
             if piece in mine:
                 continue
             first, last = at[start], at[end - 1] + 1
-            if _own_name_and_word(q.text[first:last], mine):
+            if _own_name_and_word(q.text[first:last], whole_names):
                 continue  # "政府性基金预算多少" in a document whose row is 政府性基金: the row and 预算 asked
             if piece in corpus:  # another document's row, said whole
                 _add(spans, Span(first, last, "foreign", q.text[first:last], float(end - start) + 0.05, "corpus"))
@@ -230,13 +230,11 @@ def _placed(a: Alignment, at: list[int]) -> Alignment:
     return Alignment(at[a.start], at[a.end - 1] + 1, a.matched, a.exact, a.cover, a.score, a.head)
 
 
-def _own_name_and_word(piece: str, mine: str) -> bool:
-    """A piece that is one of this document's names followed by a measure or asking word."""
-    for cut in range(len(piece) - 1, 1, -1):
-        head, rest = piece[:cut], piece[cut:]
-        if f"|{sound(head)}|" in f"|{mine}|" and rest in _tail_words():
-            return True
-    return False
+def _own_name_and_word(piece: str, names: frozenset[str]) -> bool:
+    """A piece that is one of this document's names (as they sound) followed by a measure or
+    asking word."""
+    tails = _tail_words()
+    return any(piece[cut:] in tails and sound(piece[:cut]) in names for cut in range(len(piece) - 1, 1, -1))
 
 
 @lru_cache(maxsize=1)

@@ -108,12 +108,22 @@ class Vocabulary:
     headers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # table → its columns, in printed order
     _by_sound: dict[str, list[int]] = field(default_factory=dict, repr=False)  # syllable → names
     _rows: frozenset[str] | None = field(default=None, repr=False)
+    _sounds: tuple[str, frozenset[str]] | None = field(default=None, repr=False)
 
     @property
     def row_names(self) -> frozenset[str]:
         if self._rows is None:
             self._rows = frozenset(e.name for e in self.entries if not e.prose)
         return self._rows
+
+    @property
+    def sounds(self) -> tuple[str, frozenset[str]]:
+        """The names as they sound: joined by "|" (to find a piece of one) and as a set (a
+        whole one); made once, since every question of the document reads them."""
+        if self._sounds is None:
+            each = [sound(n.text) for n in self.names]
+            self._sounds = ("|".join(each), frozenset(each))
+        return self._sounds
 
     def entry(self, i: int) -> Entry:
         return self.entries[i]

@@ -30,6 +30,12 @@ CREATE TABLE IF NOT EXISTS rate_limits (client TEXT PRIMARY KEY, tokens DOUBLE P
 CREATE INDEX IF NOT EXISTS rate_limits_at ON rate_limits(at);
 """
 PURGE_EVERY = 100  # requests between two clean-ups of idle clients' buckets
+TIDY_EVERY = 20  # turns between two clean-ups of expired and surplus conversations
+# The next `seq` taken in the statement itself (two workers may take the same: a tie in the
+# order of use, nothing more).
+PUT = ("INSERT INTO conversations (cid, state, used, seq) VALUES "
+       "(?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM conversations)) "
+       "ON CONFLICT(cid) DO UPDATE SET state = excluded.state, used = excluded.used, seq = excluded.seq")
 
 
 def state_database(db: Database | None) -> Database:
@@ -47,9 +53,10 @@ class _Held:
 
 class Conversations:
     """Bounded in number and in idle time: the least recently used go first, and a
-    conversation idle for longer than `ttl` seconds is forgotten. A turn loads the state,
-    answers, and saves it (`turn`); two requests of one conversation in this process take
-    turns."""
+    conversation idle for longer than `ttl` seconds is forgotten (never read again; its row
+    removed at the next clean-up, every TIDY_EVERY turns, which also brings the number back
+    to `limit`). A turn loads the state, answers, and saves it (`turn`); two requests of one
+    conversation in this process take turns."""
 
     def __init__(self, limit: int = 1000, ttl: float = 3600.0, clock: Clock = time.time,
                  db: Database | None = None) -> None:
@@ -57,6 +64,7 @@ class Conversations:
         self.db = state_database(db)
         self._held: dict[str, _Held] = {}
         self._guard = threading.Lock()
+        self._turns = 0
 
     @contextmanager
     def turn(self, cid: str | None) -> Iterator[tuple[str, Conversation]]:
@@ -65,11 +73,16 @@ class Conversations:
         with self._holding(cid):
             cid, conv = self._read(cid)
             yield cid, conv
-            now = self._clock()
-            with self.db.transaction() as db:  # one write a turn: many workers share the database
-                db.execute("DELETE FROM conversations WHERE used < ?", (now - self.ttl,))
-                self._put(db, cid, conv, now)
-                self._bound(db)
+            state, now = dump_conversation(conv), self._clock()
+            # One statement a turn, its own transaction: every request thread and every worker
+            # writes here, and a write that took several statements held the database (and,
+            # each statement giving up the GIL, its lock) long enough to queue the others.
+            self.db.execute(PUT, (cid, state, now))
+        with self._guard:
+            self._turns += 1
+            tidy = self._turns % TIDY_EVERY == 0
+        if tidy:
+            self._tidy(now)
 
     def _read(self, cid: str | None) -> tuple[str, Conversation]:
         """The conversation `cid` as stored, or a new one (not stored until its turn ends)."""
@@ -104,9 +117,12 @@ class Conversations:
         return int(row[0])
 
     def _put(self, db: Database, cid: str, conv: Conversation, now: float) -> None:
-        db.execute("INSERT INTO conversations (cid, state, used, seq) VALUES (?, ?, ?, ?) "
-                   "ON CONFLICT(cid) DO UPDATE SET state = excluded.state, used = excluded.used, "
-                   "seq = excluded.seq", (cid, dump_conversation(conv), now, self._next(db)))
+        db.execute(PUT, (cid, dump_conversation(conv), now))
+
+    def _tidy(self, now: float) -> None:
+        with self.db.transaction() as db:
+            db.execute("DELETE FROM conversations WHERE used < ?", (now - self.ttl,))
+            self._bound(db)
 
     @staticmethod
     def _next(db: Database) -> int:
