@@ -27,10 +27,10 @@ from qa.read import Reading, read
 from qa.reply import Reply
 from qa.scope import Scope, resolve
 from qa.shelf import DOCS_IN_MEMORY, Shelf
-from qa.sound import sound
+from qa.sound import sound, stretches
 from qa.units import Units, slug_matches
 from qa.value import Interpretation, Item, Turn
-from qa.vocabulary import Vocabulary, clean, yearless
+from qa.vocabulary import PIECE_SOUNDS, Vocabulary, clean, yearless
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,7 @@ class Engine:
             clean(n) for n, year in row_names if not (year and clean(n).startswith(f"{year}年"))}
         self.corpus = frozenset(sound(n) for n in names if len(n) >= 4)
         self.corpus_text = "|".join(sorted(sound(n) for n in names))
+        self.corpus_pieces = stretches({sound(n) for n in names}, 5, PIECE_SOUNDS[1])
         self.shelf = Shelf(self.store, self.vectors, self.by_id, [(s, m) for s, m, k in taught if k == "item"],
                            self.read_lock, self.docs_in_memory)
         self.library = Library(self.by_id, self.shelf.vocabulary, self.shelf.passages, self.shelf.prose,
@@ -195,7 +196,7 @@ class Engine:
         readings = {}
         for d in docs:
             voc = vocabularies[d.doc_id]
-            rows = link_rows(q, voc, self.corpus, self.corpus_text)
+            rows = link_rows(q, voc, self.corpus, self.corpus_pieces)
             r = read(q.text, voc, rows, lexical, scope.said, d.kind)
             pieces = [p for p in r.leftover.split() if len(p) >= 2] if len(docs) == 1 and not r.foreign else []
             labels = self.shelf.labels(d.doc_id) if pieces else None

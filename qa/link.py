@@ -19,7 +19,7 @@ from functools import lru_cache
 from qa.lexicon import cues, table, words
 from qa.normalise import Question
 from qa.sound import CJK, sound
-from qa.vocabulary import BARE, Name, Vocabulary
+from qa.vocabulary import BARE, PIECE_SOUNDS, Name, Vocabulary
 
 QUESTION_GAP = 2  # characters said inside a name (公务用车的运行费)
 NAME_GAP = 3  # characters of a name an abbreviation may leave out at a time
@@ -162,10 +162,11 @@ def _known_words() -> bool:
     return True
 
 
-def link_rows(q: Question, voc: Vocabulary, corpus: frozenset[str] = frozenset(), corpus_text: str = "") -> list[Span]:
+def link_rows(q: Question, voc: Vocabulary, corpus: frozenset[str] = frozenset(),
+              corpus_pieces: frozenset[str] = frozenset()) -> list[Span]:
     """The stretches of the question that name one of the document's rows, columns or topics, its
     codes, or a row of another document that this one does not have (`corpus`: every document's
-    row names, by sound)."""
+    row names, by sound; `corpus_pieces`: their stretches, `qa.sound.stretches`)."""
     bare, at = _bare(q.text)
     said = sound(bare)
     cuts = boundaries(q.text)
@@ -208,8 +209,9 @@ def link_rows(q: Question, voc: Vocabulary, corpus: frozenset[str] = frozenset()
         else:
             _add(spans, Span(m.start(), m.end(), "foreign", m.group(1), 0.5, "code"))
     mine, whole_names = voc.sounds
+    shortest, longest = PIECE_SOUNDS
     for start in range(len(said)):
-        for end in range(start + 4, min(len(said), start + 20) + 1):
+        for end in range(start + shortest, min(len(said), start + longest) + 1):
             piece = said[start:end]
             if piece in mine:
                 continue
@@ -218,7 +220,7 @@ def link_rows(q: Question, voc: Vocabulary, corpus: frozenset[str] = frozenset()
                 continue  # "政府性基金预算多少" in a document whose row is 政府性基金: the row and 预算 asked
             if piece in corpus:  # another document's row, said whole
                 _add(spans, Span(first, last, "foreign", q.text[first:last], float(end - start) + 0.05, "corpus"))
-            elif end - start >= 5 and piece in corpus_text and not any(
+            elif end - start >= 5 and piece in corpus_pieces and not any(
                     s.kind in ("row", "code") and s.start < last and first < s.end for s in spans.values()):
                 # or a good part of one (检察监督支出), where none of this document's names is said
                 _add(spans, Span(first, last, "foreign", q.text[first:last], 0.9 * (end - start), "corpus"))
@@ -233,13 +235,14 @@ def _placed(a: Alignment, at: list[int]) -> Alignment:
 def _own_name_and_word(piece: str, names: frozenset[str]) -> bool:
     """A piece that is one of this document's names (as they sound) followed by a measure or
     asking word."""
-    tails = _tail_words()
-    return any(piece[cut:] in tails and sound(piece[:cut]) in names for cut in range(len(piece) - 1, 1, -1))
+    tails, longest = _tail_words()
+    return any(piece[-k:] in tails and sound(piece[:-k]) in names for k in range(1, min(longest, len(piece) - 2) + 1))
 
 
 @lru_cache(maxsize=1)
-def _tail_words() -> frozenset[str]:
-    return frozenset([*words("asking"), *(w for w, _ in table("measures"))])
+def _tail_words() -> tuple[frozenset[str], int]:
+    tails = frozenset([*words("asking"), *(w for w, _ in table("measures"))])
+    return tails, max(map(len, tails))
 
 
 def _code_names(voc: Vocabulary, code: str) -> list[Name]:

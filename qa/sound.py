@@ -5,6 +5,7 @@ match in the sound string is a match in the text."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache, lru_cache
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -32,3 +33,11 @@ def sound(text: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def stretches(texts: Iterable[str], shortest: int, longest: int) -> frozenset[str]:
+    """Every stretch of `shortest` to `longest` characters of the texts: `piece in stretches`
+    answers what `piece in "|".join(texts)` does for pieces of those lengths, without reading
+    every text each time."""
+    return frozenset(t[i:j] for t in texts for i in range(len(t))
+                     for j in range(i + shortest, min(len(t), i + longest) + 1))

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from ingest.model import MONEY_UNITS, Document, Fact
 from qa.lexicon import people
-from qa.sound import sound
+from qa.sound import sound, stretches
 
 NOISE = re.compile(r"[\s“”\"'‘’「」《》（）()【】\[\]、，,：:；;·.．\-—_/？?！!]")
 NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．]"
@@ -36,6 +36,7 @@ TOPIC_OF_TYPE = {
 TABLE_ORDER = ("收支总表", "支出总表", "收入总表", "三公经费表", "一般公共预算基本支出表", "机关运行经费表",
                "财政拨款收支总表", "一般公共预算支出表", "财政拨款支出表", "财政拨款基本支出表", "项目支出表",
                "政府采购表", "结转结余表", "政府性基金预算支出表", "国有资本经营预算支出表")
+PIECE_SOUNDS = (4, 20)  # the lengths of a question's stretches compared with the names
 HELD_ROWS = 12  # rows after a row without a code that may add up to it
 
 # The figure a row is asked for when no column is said, in order of preference.
@@ -108,7 +109,7 @@ class Vocabulary:
     headers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # table → its columns, in printed order
     _by_sound: dict[str, list[int]] = field(default_factory=dict, repr=False)  # syllable → names
     _rows: frozenset[str] | None = field(default=None, repr=False)
-    _sounds: tuple[str, frozenset[str]] | None = field(default=None, repr=False)
+    _sounds: tuple[frozenset[str], frozenset[str]] | None = field(default=None, repr=False)
 
     @property
     def row_names(self) -> frozenset[str]:
@@ -117,12 +118,12 @@ class Vocabulary:
         return self._rows
 
     @property
-    def sounds(self) -> tuple[str, frozenset[str]]:
-        """The names as they sound: joined by "|" (to find a piece of one) and as a set (a
-        whole one); made once, since every question of the document reads them."""
+    def sounds(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The names as they sound: their stretches of PIECE_SOUNDS characters (a piece of one)
+        and the whole names; made once, since every question of the document reads them."""
         if self._sounds is None:
-            each = [sound(n.text) for n in self.names]
-            self._sounds = ("|".join(each), frozenset(each))
+            each = frozenset(sound(n.text) for n in self.names)
+            self._sounds = (stretches(each, *PIECE_SOUNDS), each)
         return self._sounds
 
     def entry(self, i: int) -> Entry:

@@ -11,7 +11,7 @@ from ingest.model import Fact
 from qa.reply import Citation, Reply
 from server.charts import build_chart
 from server.chat import pieces
-from server.limits import Conversations, RateLimiter
+from server.limits import TIDY_EVERY, Conversations, RateLimiter
 from server.upload import file_name
 
 
@@ -41,6 +41,24 @@ def test_conversations_expire_when_idle_and_stay_bounded() -> None:
     assert len(conversations) == 2
     assert conversations.get(d)[0] == d and conversations.get(c)[0] == c
     assert conversations.get(b)[0] != b  # the least recently used went first
+
+
+def test_turns_save_in_one_statement_and_clean_up_every_few_turns() -> None:
+    clock = Clock()
+    conversations = Conversations(limit=3, ttl=60, clock=clock)
+    kept = None
+    for i in range(TIDY_EVERY):
+        with conversations.turn(None) as (cid, conv):
+            conv.doc_ids.append(f"d{i}")
+        kept = kept or cid
+        clock.now += 1
+    rows = conversations.db.execute("SELECT count(*) FROM conversations").fetchone()[0]
+    assert rows == 3 and len(conversations) == 3  # the clean-up kept the three used last
+    with conversations.turn(kept) as (again, conv):
+        assert again != kept and conv.doc_ids == []  # the first went, least recently used
+    clock.now += 61
+    with conversations.turn(again) as (later, _):
+        assert later != again  # idle longer than the ttl: not read again, before any clean-up
 
 
 def test_rate_limiter_is_a_token_bucket_per_client() -> None:
