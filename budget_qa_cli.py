@@ -58,15 +58,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("reingest", help="re-read the stored originals read by another extractor version")
     p.add_argument("--all", action="store_true", help="every document, whatever version read it")
-    p = sub.add_parser("bench", help="benchmark on N synthetic documents (not a test): start, memory, latency, load")
+    p = sub.add_parser("bench", help="benchmark on N synthetic documents, or on a real corpus with --corpus "
+                                     "(not a test): start, memory, latency, load")
     p.add_argument("--n", type=int, nargs="+", default=[50, 200, 1000], help="corpus sizes (50 200 1000)")
+    p.add_argument("--corpus", type=Path, nargs="+",
+                   help="instead of synthetic documents: these files or folders, served under load levels")
+    p.add_argument("--gold", nargs="+", default=["seed_qa", "real_qa"],
+                   help="with --corpus: the question sets whose conversations the clients go through "
+                        "(a path, or a name of ../shared/eval)")
+    p.add_argument("--levels", type=int, nargs="+", default=[1, 20, 50], help="with --corpus: clients per level")
     p.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     p.add_argument("--workdir", type=Path, default=Path("bench-data"), help="corpora, stores and results")
     p.add_argument("--reuse", action="store_true", help="keep corpora and stores already built")
     p.add_argument("--questions", type=int, default=50, help="lookups, prose questions and comparisons each")
     p.add_argument("--clients", type=int, default=20, help="concurrent HTTP clients of the load")
     p.add_argument("--seconds", type=float, default=60.0, help="how long the load runs")
-    p.add_argument("--workers", type=int, default=2, help="server workers under load")
+    p.add_argument("--workers", type=int, nargs="+", default=None,
+                   help="server workers under load (synthetic: 2; --corpus: 1 2, each measured)")
     p.add_argument("--no-load", action="store_true", help="skip the concurrent load")
     p.add_argument("--log-rounds", type=int, default=0,
                    help="also run the load this many rounds with the question log off and on, side by side")
@@ -431,8 +439,11 @@ def cmd_reingest(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from eval.bench import BenchOptions, markdown, run_bench
 
+    if args.corpus:
+        return _bench_corpus(args)
     opts = BenchOptions(tuple(args.n), args.backend, args.workdir, args.reuse, args.questions,
-                        args.clients, args.seconds, args.workers, not args.no_load, log_rounds=args.log_rounds)
+                        args.clients, args.seconds, (args.workers or [2])[0], not args.no_load,
+                        log_rounds=args.log_rounds)
     results = run_bench(opts, say=lambda m: print(m, file=sys.stderr, flush=True))
     print(markdown(results))
     for r in results:
@@ -441,6 +452,23 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
             print(f"N={r['n']}: question log off {log['throughput_off_rps']} requests/s, "
                   f"on {log['throughput_on_rps']} requests/s (on/off {log['on_vs_off']})")
     print(f"JSON: {args.workdir / f'bench-{args.backend}.json'}")
+    return 0
+
+
+def _bench_corpus(args: argparse.Namespace) -> int:
+    from eval.bench_corpus import CorpusBench, markdown, run_corpus_bench
+
+    shared = Path(__file__).resolve().parent.parent / "shared" / "eval"
+    gold = tuple(Path(g) if Path(g).exists() else shared / f"{g}.jsonl" for g in args.gold)
+    missing = [str(g) for g in gold if not g.exists()]
+    if missing:
+        print(f"error: no question set {', '.join(missing)}", file=sys.stderr)
+        return 2
+    opts = CorpusBench(tuple(args.corpus), gold, args.workdir, tuple(args.levels), tuple(args.workers or [1, 2]),
+                       args.seconds, args.reuse, args.log_rounds)
+    result = run_corpus_bench(opts, say=lambda m: print(m, file=sys.stderr, flush=True))
+    print(markdown(result))
+    print(f"JSON: {args.workdir / 'bench-corpus.json'}")
     return 0
 
 

@@ -135,7 +135,7 @@ def measure(n: int, opts: BenchOptions, home: Path, env: dict[str, str],
     if opts.log_rounds:
         from eval.bench_log import log_overhead
 
-        loaded["question_log"] = log_overhead(cli_path(), data, env, [o.question for o in outcomes
+        loaded["question_log"] = log_overhead(cli_path(), data, env, [[o.question] for o in outcomes
                                                                        if o.question.kind in LOAD_KINDS],
                                               opts.clients, opts.seconds, opts.workers, opts.log_rounds, say)
     return {"documents": len(docs), "own_documents": own, "start_seconds": round(start, 2),
@@ -157,7 +157,7 @@ def _load(opts: BenchOptions, server: Server, home: Path, env: dict[str, str], q
         target.first_answer(questions[0].message)
     try:
         say(f"load: {opts.clients} clients × {opts.seconds:.0f} s on {workers} worker(s) …")
-        result = load(target.url, questions, opts.clients, opts.seconds, workers)
+        result = load(target.url, [[q] for q in questions], opts.clients, opts.seconds, workers)
         peak = target.peak_mb
     finally:
         if target is not server:
@@ -188,7 +188,8 @@ def summarize(outcomes: list[Outcome]) -> dict[str, Any]:
 def _load_summary(r: Load) -> dict[str, Any]:
     return {"clients": r.clients, "seconds": round(r.seconds, 1), "workers": r.workers, "requests": r.requests,
             "errors": r.errors, "throughput_rps": round(r.throughput, 1), "p50_ms": _ms(percentile(r.latencies, 0.5)),
-            "p95_ms": _ms(percentile(r.latencies, 0.95)), "max_ms": _ms(max(r.latencies, default=math.nan))}
+            "p95_ms": _ms(percentile(r.latencies, 0.95)),
+            "p99_ms": _ms(percentile(r.latencies, 0.99)), "max_ms": _ms(max(r.latencies, default=math.nan))}
 
 
 def _ms(seconds: float) -> float:

@@ -31,19 +31,39 @@ def serve_supports_workers(cli: Path) -> bool:
     return "--workers" in out.stdout
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants (uvicorn's workers), in MB."""
-    total, todo = 0, [pid]
+def tree_rss(pid: int) -> dict[int, tuple[str, float]]:
+    """Each process of a tree (uvicorn's workers, the embedding service) with its role and
+    resident memory in MB: the root is `main`, a process uvicorn spawned a `worker`."""
+    out: dict[int, tuple[str, float]] = {}
+    todo = [pid]
     while todo:
         p = todo.pop()
         try:
             status = Path(f"/proc/{p}/status").read_text()
-            total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+            kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+            cmd = Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             for task in Path(f"/proc/{p}/task").iterdir():
                 todo += [int(c) for c in (task / "children").read_text().split()]
         except (OSError, StopIteration):
             continue  # gone meanwhile, or a kernel thread
-    return total / 1024
+        role = "main" if p == pid else "worker" if "multiprocessing" in cmd else \
+            "embedding service" if "embed" in cmd else "other"
+        out[p] = (role, kb / 1024)
+    return out
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MB."""
+    return sum(mb for _, mb in tree_rss(pid).values())
+
+
+def worker_rss_mb(pid: int) -> dict[str, float]:
+    """The largest process answering questions (the root when it has no workers of its own)
+    and the sum of the rest, in MB."""
+    tree = tree_rss(pid)
+    workers = [mb for role, mb in tree.values() if role == "worker"] or [tree[pid][1] if pid in tree else 0.0]
+    return {"worker_mb": round(max(workers)), "workers": len(workers),
+            "others_mb": round(sum(mb for _, mb in tree.values()) - sum(workers))}
 
 
 class Server:
@@ -102,10 +122,13 @@ class Server:
         self._log.close()
 
 
-def ask(client: httpx.Client, url: str, q: Question) -> tuple[dict[str, Any] | None, float, str]:
+def ask(client: httpx.Client, url: str, q: Question,
+        conversation_id: str | None = None) -> tuple[dict[str, Any] | None, float, str]:
     body: dict[str, Any] = {"message": q.message}
     if q.doc_id:
         body["doc_id"] = q.doc_id
+    if conversation_id:
+        body["conversation_id"] = conversation_id
     started = time.perf_counter()
     try:
         r = client.post(f"{url}/api/chat", json=body)
@@ -144,9 +167,12 @@ class Load:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
-def load(url: str, questions: list[Question], clients: int, seconds: float, workers: int) -> Load:
-    """`clients` threads, each asking the questions round-robin (from its own offset) for
-    `seconds`; every request counts, errors too."""
+Conversation = list[Question]  # its turns, in order: each after the reply to the one before
+
+
+def load(url: str, conversations: list[Conversation], clients: int, seconds: float, workers: int) -> Load:
+    """`clients` threads, each going through the conversations round-robin (from its own
+    offset), a turn at a time, for `seconds`; every request counts, errors too."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -156,10 +182,15 @@ def load(url: str, questions: list[Question], clients: int, seconds: float, work
         with httpx.Client(timeout=60) as http:
             i = offset
             while time.perf_counter() < end:
-                _, took, error = ask(http, url, questions[i % len(questions)])
-                with lock:
-                    latencies.append(took)
-                    errors[0] += bool(error)
+                cid = None
+                for turn in conversations[i % len(conversations)]:
+                    reply, took, error = ask(http, url, turn, cid)
+                    cid = (reply or {}).get("conversation_id")
+                    with lock:
+                        latencies.append(took)
+                        errors[0] += bool(error)
+                    if time.perf_counter() >= end:
+                        break
                 i += 1
 
     started = time.perf_counter()

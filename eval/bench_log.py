@@ -11,7 +11,7 @@ from typing import Any
 from eval.bench_http import Server, load
 
 
-def log_overhead(cli: Path, data: Path, env: dict[str, str], questions: list[Any], clients: int,
+def log_overhead(cli: Path, data: Path, env: dict[str, str], conversations: list[Any], clients: int,
                  seconds: float, workers: int, rounds: int, say: Callable[[str], None]) -> dict[str, Any]:
     runs: dict[str, list[dict[str, Any]]] = {"off": [], "on": []}
     order = [("off", "on") if r % 2 == 0 else ("on", "off") for r in range(rounds)]
@@ -20,9 +20,9 @@ def log_overhead(cli: Path, data: Path, env: dict[str, str], questions: list[Any
             server = Server(cli, data, {**env, "BUDGETQA_LOG_QUESTIONS": "1" if mode == "on" else "0"}, workers,
                             data.parent / f"serve-log-{mode}-{i}.log")
             try:
-                server.first_answer(questions[0].message)
+                server.first_answer(conversations[0][0].message)
                 say(f"question log {mode}, round {i + 1}: {clients} clients × {seconds:.0f} s on {workers} worker(s)")
-                r = load(server.url, questions, clients, seconds, workers)
+                r = load(server.url, conversations, clients, seconds, workers)
             finally:
                 server.stop()
             runs[mode].append({"requests": r.requests, "errors": r.errors, "throughput_rps": round(r.throughput, 2)})
