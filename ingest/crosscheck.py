@@ -61,8 +61,11 @@ def _completion_against_zero(doc_id: str, prose: list[Fact], tables: list[Fact])
         budget = own or budgets.get(_item_key(subject.row))
         if budget is None or budget.value != 0:
             continue
+        # nothing budgeted and nothing spent: the template's 0 % says nothing wrong, a note;
+        # money spent against a nil budget given a rate is a slip
+        nothing = subject.value == 0 and rate.value == 0
         out.append(Finding(
-            doc_id, "prose", False,
+            doc_id, "prose", nothing,
             f"正文写「{subject.row}」完成预算的 {rate.value}%（{cite(rate)}），而其年初预算为 0"
             f"（{where(budget)}）：对零预算无完成率可言",
             rate.page, "正文", places_of(rate, budget), f"{subject.value} / 0：无完成率，写作 {rate.value}%"))
