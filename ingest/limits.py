@@ -30,7 +30,7 @@ class Limits:
     max_page_objects: int = 50_000  # drawing operations on one page (real pages: ~2,000)
     max_inflated_mb: int = 100  # all pages' content streams, inflated (real files: <1 MB)
     max_seconds: float = 300.0  # wall time of one file's parse
-    max_memory_mb: int = 2048  # address space of the parsing process
+    max_memory_mb: int = 4096  # address space of the parsing process (OCR's libraries reserve ~2 GB of it)
     ocr_page_seconds: float = 30.0  # wall time each scanned page read by OCR adds to max_seconds
 
 

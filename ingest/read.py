@@ -11,7 +11,7 @@ from typing import Any
 
 from ingest.charset import NotText, decode_text, encoding_label, looks_binary
 from ingest.errors import UnreadableDocument
-from ingest.layout import page_geometry
+from ingest.layout import Geometry, page_geometry
 from ingest.model import Page
 from ingest.scan import scan_geometry
 
@@ -76,7 +76,7 @@ def _read_pdf(path: Path, on_page: Callable[[int, int], None] | None = None) -> 
         with pdfplumber.open(path) as pdf:
             pages = []
             for i, page in enumerate(pdf.pages, start=1):
-                geometry = scan_geometry(images.page(i - 1)) if is_scanned(page) else page_geometry(page)
+                geometry = _ocr(images, i, path.name) if is_scanned(page) else page_geometry(page)
                 text = "\n".join(line.text for line in geometry.lines)
                 pages.append(Page(number=i, text=text, geometry=geometry))
                 page.close()
@@ -84,7 +84,7 @@ def _read_pdf(path: Path, on_page: Callable[[int, int], None] | None = None) -> 
                     on_page(i, len(pdf.pages))
     except (PDFSyntaxError, ValueError, KeyError, TypeError, OSError) as exc:
         raise UnreadableDocument(f"{path.name}: a damaged PDF that cannot be opened") from exc
-    except UnreadableDocument:
+    except (UnreadableDocument, MemoryError):
         raise
     except Exception as exc:  # pdfminer raises many private error types on broken files
         raise UnreadableDocument(f"{path.name}: a damaged PDF ({type(exc).__name__})") from exc
@@ -94,6 +94,20 @@ def _read_pdf(path: Path, on_page: Callable[[int, int], None] | None = None) -> 
         raise UnreadableDocument(f"{path.name}: no Chinese text: no text layer, and OCR found none on "
                                  "its page images")
     return pages
+
+
+def _ocr(images: _Images, number: int, name: str) -> Geometry:
+    """A scanned page read by OCR; its engine's failure said as such, not as a damaged file
+    (onnxruntime failing to allocate under the worker's address-space limit is memory)."""
+    try:
+        return scan_geometry(images.page(number - 1))
+    except (UnreadableDocument, MemoryError):
+        raise
+    except Exception as exc:
+        if "alloc" in str(exc).lower():
+            raise MemoryError(f"OCR of page {number}: {exc}") from exc
+        raise UnreadableDocument(f"{name}: page {number} is an image that OCR could not read "
+                                 f"({type(exc).__name__})") from exc
 
 
 def is_scanned(page: Any) -> bool:

@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     max_page_objects: int = 50_000
     max_inflated_mb: int = 100
     max_parse_seconds: float = 300.0
-    max_parse_memory_mb: int = 2048
+    max_parse_memory_mb: int = 4096
     ocr_page_seconds: float = 30.0  # each scanned page OCR reads adds this to max_parse_seconds
     llm: str = ""  # optional chat model: "openai:<base_url>|<model>" or "ollama:<model>[@<base_url>]"
 
