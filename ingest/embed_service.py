@@ -13,6 +13,7 @@ waiting at that moment in one batch.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -87,37 +88,58 @@ class EmbeddingServer:
         self._listener.bind(str(ready))
         self._listener.listen(64)
         os.replace(ready, self.path)
+        self._open: set[socket.socket] = set()
+        self._closed = False
         threading.Thread(target=self._embed_forever, daemon=True, name="embed-model").start()
 
     def serve_forever(self) -> None:
         while True:
-            conn, _ = self._listener.accept()
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                if self._closed:
+                    return
+                raise
+            self._open.add(conn)
             threading.Thread(target=self._answer, args=(conn,), daemon=True, name="embed-client").start()
+
+    def close(self) -> None:
+        """No more requests: the listener and every connection closed, as when the process dies."""
+        self._closed = True
+        self._listener.shutdown(socket.SHUT_RDWR)
+        self._listener.close()
+        for conn in list(self._open):
+            with contextlib.suppress(OSError):  # closed by its thread meanwhile
+                conn.shutdown(socket.SHUT_RDWR)
 
     def _answer(self, conn: socket.socket) -> None:
         with conn:
-            while True:
-                try:
-                    message = receive_message(conn)
-                except (ConnectionError, OSError):
-                    return  # the client went away
-                try:
-                    request = _parse(message)
-                except ValueError as exc:
-                    request = _Request("", [], error=f"bad request: {exc}")
-                    request.done.set()
-                else:
-                    self._waiting.put(request)
-                request.done.wait()
-                try:
-                    if request.vectors is None:
-                        send_message(conn, json.dumps({"error": request.error}).encode())
-                        continue
-                    rows, dim = request.vectors.shape
-                    send_message(conn, json.dumps({"rows": rows, "dim": dim}).encode())
-                    send_message(conn, request.vectors.astype("<f4").tobytes())
-                except OSError:
-                    return
+            self._serve_connection(conn)
+        self._open.discard(conn)
+
+    def _serve_connection(self, conn: socket.socket) -> None:
+        while True:
+            try:
+                message = receive_message(conn)
+            except (ConnectionError, OSError):
+                return  # the client went away
+            try:
+                request = _parse(message)
+            except ValueError as exc:
+                request = _Request("", [], error=f"bad request: {exc}")
+                request.done.set()
+            else:
+                self._waiting.put(request)
+            request.done.wait()
+            try:
+                if request.vectors is None:
+                    send_message(conn, json.dumps({"error": request.error}).encode())
+                    continue
+                rows, dim = request.vectors.shape
+                send_message(conn, json.dumps({"rows": rows, "dim": dim}).encode())
+                send_message(conn, request.vectors.astype("<f4").tobytes())
+            except OSError:
+                return
 
     def _embed_forever(self) -> None:
         while True:
