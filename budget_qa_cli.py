@@ -328,15 +328,26 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         os.environ[MULTIPROC] = tempfile.mkdtemp(prefix="budgetqa-metrics-")
         atexit.register(shutil.rmtree, os.environ[MULTIPROC], True)
     logging = {"log_config": log_config(args.log_format), "access_log": False}  # our access line has no IP
-    if args.workers > 1:  # each worker builds its app from the environment (uvicorn's factory)
-        os.environ["BUDGETQA_DATA_DIR"] = str(settings.data_dir)
-        uvicorn.run("server.app:app_from_environment", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, **logging)  # type: ignore[arg-type]
-        return 0
-    from server.app import create_app, ready
+    service = None
+    if not settings.embed_socket:  # one model for every worker, in a process of its own
+        from ingest.embed_service import EmbeddingService
 
-    uvicorn.run(ready(create_app(settings)), host=args.host, port=args.port, **logging)  # type: ignore[arg-type]
-    return 0
+        service = EmbeddingService(settings)
+        settings = settings.model_copy(update={"embed_socket": str(service.socket)})
+        os.environ["BUDGETQA_EMBED_SOCKET"] = str(service.socket)
+    try:
+        if args.workers > 1:  # each worker builds its app from the environment (uvicorn's factory)
+            os.environ["BUDGETQA_DATA_DIR"] = str(settings.data_dir)
+            uvicorn.run("server.app:app_from_environment", factory=True, host=args.host, port=args.port,
+                        workers=args.workers, **logging)  # type: ignore[arg-type]
+            return 0
+        from server.app import create_app, ready
+
+        uvicorn.run(ready(create_app(settings)), host=args.host, port=args.port, **logging)  # type: ignore[arg-type]
+        return 0
+    finally:
+        if service is not None:
+            service.stop()
 
 
 def _who() -> str:

@@ -21,7 +21,8 @@ def open_store(settings: Settings, vectors: bool = True,
                on_wait: Callable[[str], None] | None = None, embedder: Embeddings | None = None,
                reconcile: bool = True) -> Store:
     """The stores: under the data dir, or the PostgreSQL database and the Chroma server the
-    settings name. With vectors, the embedding model is loaded (offline) and Chroma is
+    settings name. With vectors, the embedding model is loaded (offline; or asked of the
+    service on `settings.embed_socket`, ingest.embed_service) and Chroma is
     reconciled with the database (what a killed writer left undone), unless another
     process is writing right now, or `reconcile` is false (`budget-qa check` looks first).
     `on_wait` hears when a write has to wait for another; `embedder` replaces the
@@ -31,7 +32,11 @@ def open_store(settings: Settings, vectors: bool = True,
         from ingest.embedding import load_embedder
         from ingest.vectors import ChromaIndex
 
-        if embedder is None:
+        if embedder is None and settings.embed_socket:  # a server's worker: the model is the service's
+            from ingest.embed_service import RemoteEmbedder
+
+            embedder = RemoteEmbedder(settings.embed_socket)
+        elif embedder is None:
             embedder = load_embedder(settings.embedding_model or None, settings.model_cache)
         index = ChromaIndex(embedder, Path(settings.data_dir) / "chroma", settings.chroma_url)
     data_dir = Path(settings.data_dir)

@@ -264,45 +264,59 @@ def _is_complete(folder: Path, stamp: dict[str, Any]) -> bool:
         return False
 
 
-class SentenceEmbedder(Embeddings):
-    """LangChain ``Embeddings`` over a SentenceTransformer, adding e5's query/passage prefixes.
-    A text embedded once is not embedded again while the process runs (CACHED texts, least
-    recently used dropped first): a question asked again, and the paragraphs that many units'
-    disclosures share word for word, cost one forward pass."""
+class CachedEmbedder(Embeddings):
+    """LangChain ``Embeddings`` whose vectors a subclass computes (``_compute``), a text at most
+    once while the process runs (CACHED texts, least recently used dropped first): a question
+    asked again, and the paragraphs that many units' disclosures share word for word, cost one
+    forward pass. A text is embedded as a "query" or a "passage" (e5 prefixes them differently)."""
 
     CACHED = 20_000
 
+    def __init__(self) -> None:
+        # float32 arrays: 1.5 KB a text, where a list of Python floats takes 12 KB
+        self._cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _compute(self, texts: list[str], kind: str) -> np.ndarray:
+        """One float32 row per text, unit length."""
+        raise NotImplementedError
+
+    def vectors(self, texts: list[str], kind: str) -> list[np.ndarray]:
+        """The texts' vectors as float32 arrays, the cached ones not computed again."""
+        with self._lock:
+            known = {t: self._cache[(kind, t)] for t in texts if (kind, t) in self._cache}
+        todo = list(dict.fromkeys(t for t in texts if t not in known))
+        if todo:
+            known.update(zip(todo, np.asarray(self._compute(todo, kind), dtype=np.float32), strict=True))
+        with self._lock:
+            for t in texts:
+                self._cache[(kind, t)] = known[t]
+                self._cache.move_to_end((kind, t))
+            while len(self._cache) > self.CACHED:
+                self._cache.popitem(last=False)
+        return [known[t] for t in texts]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [v.tolist() for v in self.vectors(list(texts), "passage")]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.vectors([text], "query")[0].tolist()
+
+
+class SentenceEmbedder(CachedEmbedder):
+    """Embeddings of a SentenceTransformer in this process, with e5's query/passage prefixes."""
+
     def __init__(self, model: SentenceTransformer) -> None:
+        super().__init__()
         self.model = model
         prompts = getattr(model, "prompts", None) or {}
         # models without these prompts (most non-e5 models) are embedded as plain text
-        self._query_prompt = "query" if prompts.get("query") else None
-        self._passage_prompt = "passage" if prompts.get("passage") else None
-        # float32 arrays: 1.5 KB a text, where a list of Python floats takes 12 KB
-        self._cache: OrderedDict[tuple[str | None, str], np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self._prompts = {kind: kind if prompts.get(kind) else None for kind in ("query", "passage")}
 
-    def _encode(self, texts: list[str], prompt_name: str | None) -> list[list[float]]:
-        with self._lock:
-            known = {t: self._cache[(prompt_name, t)] for t in texts if (prompt_name, t) in self._cache}
-        todo = list(dict.fromkeys(t for t in texts if t not in known))
-        if todo:
-            vectors = self.model.encode(todo, prompt_name=prompt_name, normalize_embeddings=True,
-                                        convert_to_numpy=True, show_progress_bar=False)
-            known.update(zip(todo, np.asarray(vectors, dtype=np.float32), strict=True))
-        with self._lock:
-            for t in texts:
-                self._cache[(prompt_name, t)] = known[t]
-                self._cache.move_to_end((prompt_name, t))
-            while len(self._cache) > self.CACHED:
-                self._cache.popitem(last=False)
-        return [known[t].tolist() for t in texts]
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self._encode(list(texts), self._passage_prompt)
-
-    def embed_query(self, text: str) -> list[float]:
-        return self._encode([text], self._query_prompt)[0]
+    def _compute(self, texts: list[str], kind: str) -> np.ndarray:
+        vectors = self.model.encode(texts, prompt_name=self._prompts[kind], normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)
 
 
 def use_threads(threads: int) -> None:

@@ -30,3 +30,8 @@ class StoreError(BudgetQAError):
 
 class QuestionError(BudgetQAError):
     """The question itself is unusable (empty, too long)."""
+
+
+class EmbeddingServiceError(BudgetQAError):
+    """The server's embedding service does not answer (down, restarting): questions that need
+    the model (prose) wait for it; figures are answered without it."""

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     cache_dir: Path | None = None  # where the materialised model lives; default ~/.cache/budget-qa
     docs_in_memory: int = 256  # documents whose facts and indexes the engine keeps loaded
     query_threads: int = 1  # threads one question's embedding uses where questions are answered (0: all)
+    # The Unix socket of a running embedding service (ingest.embed_service; `budget-qa serve`
+    # sets it for its workers): the model is asked there instead of loaded in this process.
+    embed_socket: str = ""
     chroma_url: str = ""  # a Chroma server (chroma run) instead of the embedded store
     # PostgreSQL (postgresql://user[:password]@host:port/db) instead of the data dir's SQLite
     # file, for the store, conversations, rate limits and ingest jobs of every worker.

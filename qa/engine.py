@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 import jieba
 
-from ingest.errors import BudgetQAError, QuestionError
+from ingest.errors import BudgetQAError, EmbeddingServiceError, QuestionError
 from ingest.model import Document
 from ingest.settings import Settings
 from ingest.store import Store, VectorIndex
@@ -58,10 +58,14 @@ def open_engine(settings: Settings) -> Engine:
     model = chat_model_from_setting(settings.llm)
     store = open_store(settings)
     if store.vectors is not None:
-        from ingest.embedding import use_threads
+        if not settings.embed_socket:  # the service sets its own threads; torch is not loaded here
+            from ingest.embedding import use_threads
 
-        use_threads(settings.query_threads)
-        store.vectors.search("预算", 1, None)  # the model's first pass is slow: not a citizen's wait
+            use_threads(settings.query_threads)
+        try:
+            store.vectors.search("预算", 1, None)  # the model's first pass is slow: not a citizen's wait
+        except EmbeddingServiceError as exc:  # figures are answered meanwhile
+            log.warning("%s", exc)
     engine = Engine(store, store.vectors) if model is None else \
         Engine(store, store.vectors, LLMPolisher(model), LLMChooser(model))
     engine.docs_in_memory = settings.docs_in_memory
@@ -199,11 +203,15 @@ class Engine:
             rows = link_rows(q, voc, self.corpus, self.corpus_pieces)
             r = read(q.text, voc, rows, lexical, scope.said, d.kind)
             pieces = [p for p in r.leftover.split() if len(p) >= 2] if len(docs) == 1 and not r.foreign else []
-            labels = self.shelf.labels(d.doc_id) if pieces else None
-            if labels is not None:  # words no lexical link explains: what the row names mean
-                meant = link_meaning(q, voc, pieces, labels, self.shelf.embed)
-                if meant:
-                    r = read(q.text, voc, rows + meant, lexical, scope.said, d.kind)
+            try:
+                labels = self.shelf.labels(d.doc_id) if pieces else None
+                # words no lexical link explains: what the row names mean
+                meant = link_meaning(q, voc, pieces, labels, self.shelf.embed) if labels is not None else []
+            except EmbeddingServiceError as exc:  # a figure question does not wait for the model
+                log.warning("meanings not linked: %s", exc)
+                meant = []
+            if meant:
+                r = read(q.text, voc, rows + meant, lexical, scope.said, d.kind)
             readings[d.doc_id] = r
         return readings, vocabularies
 

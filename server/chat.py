@@ -16,7 +16,7 @@ from server.schemas import ChatRequest, ChatResponse
 from server.turns import answered_turn
 
 router = APIRouter(prefix="/api/chat", tags=["chat"], dependencies=[RateLimited],
-                   responses=errors(400, 404, 413, 422, 429))
+                   responses=errors(400, 404, 413, 422, 429, 503))
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 STOPS = "，。；：！？,;\n"
 PIECE_CHARS = 24

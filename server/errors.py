@@ -3,6 +3,7 @@ OpenAPI descriptions of the codes each route can answer with."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,7 +14,10 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from ingest.errors import BudgetQAError, QuestionError, StoreError
+from ingest.errors import BudgetQAError, EmbeddingServiceError, QuestionError, StoreError
+
+log = logging.getLogger(__name__)
+NO_MODEL = "文字内容的检索服务暂时不可用，请稍后再问；数字类问题（金额、增减、占比）不受影响。"
 
 
 class ErrorBody(BaseModel):
@@ -31,7 +35,8 @@ WHY = {
     415: "neither a PDF nor text (UTF-8, GB18030/GBK, UTF-16 with a BOM)",
     422: "invalid request or question",
     429: "too many requests (see Retry-After)",
-    503: "the database is missing or was replaced under the server: writes are refused",
+    503: "the database is missing or was replaced under the server: writes are refused; or the "
+         "embedding service is down (prose questions only: figures are answered)",
 }
 
 
@@ -49,6 +54,11 @@ def error_response(request: Request, status: int, message: str,
 
 
 def add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(EmbeddingServiceError)
+    async def no_model(request: Request, exc: EmbeddingServiceError) -> JSONResponse:
+        log.warning("%s", exc)  # where and why, for the operator; the asker gets what to do
+        return error_response(request, 503, NO_MODEL, {"Retry-After": "10"})
+
     @app.exception_handler(BudgetQAError)
     async def budget_error(request: Request, exc: BudgetQAError) -> JSONResponse:
         code = 503 if isinstance(exc, StoreError) else 422 if isinstance(exc, QuestionError) else 400

@@ -91,7 +91,7 @@ def models() -> ModelList:
 
 
 @router.post("/chat/completions", dependencies=[RateLimited], response_model=Completion,
-             responses={200: {"content": {"text/event-stream": {}}}, **errors(400, 413, 422, 429)})
+             responses={200: {"content": {"text/event-stream": {}}}, **errors(400, 413, 422, 429, 503)})
 def chat_completions(req: CompletionRequest, services: ServicesDep) -> Completion | StreamingResponse:
     """The last user message is the question; the answer text carries its sources."""
     users = [text for m in req.messages if m.role == "user" and (text := _text(m.content)).strip()]
