@@ -19,6 +19,7 @@ import re
 import sqlite3
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -121,16 +122,29 @@ class SQLiteDatabase:
         """A write transaction that takes SQLite's write lock at once (BEGIN IMMEDIATE), so
         it waits its turn instead of failing half way."""
         with self._lock:
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise StoreError(f"the store {self.where} is busy: {exc}") from exc
+            self._begin_immediate()
             try:
                 yield self
                 self.conn.execute("COMMIT")
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
+
+    def _begin_immediate(self) -> None:
+        """SQLite answers "database is locked" at once, without its busy handler, where
+        waiting could deadlock (seen under two workers writing conversations); those are
+        retried here for as long as the busy handler would wait."""
+        deadline = time.monotonic() + BUSY_SECONDS
+        pause = 0.002
+        while True:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise StoreError(f"the store {self.where} is busy: {exc}") from exc
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:

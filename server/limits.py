@@ -74,10 +74,14 @@ class Conversations:
             cid, conv = self._read(cid)
             yield cid, conv
             state, now = dump_conversation(conv), self._clock()
-            # One statement a turn, its own transaction: every request thread and every worker
-            # writes here, and a write that took several statements held the database (and,
-            # each statement giving up the GIL, its lock) long enough to queue the others.
-            self.db.execute(PUT, (cid, state, now))
+            # One statement a turn: every request thread and every worker writes here, and a
+            # write of several statements held the database (and, each statement giving up
+            # the GIL, its lock) long enough to queue the others. In a transaction of its own
+            # that takes the write lock first (SQLite's BEGIN IMMEDIATE): a plain statement that
+            # reads before it writes fails at once ("database is locked") when another worker
+            # wrote meanwhile, instead of waiting its turn.
+            with self.db.transaction() as db:
+                db.execute(PUT, (cid, state, now))
         with self._guard:
             self._turns += 1
             tidy = self._turns % TIDY_EVERY == 0
