@@ -46,7 +46,7 @@ def tree_rss(pid: int) -> dict[int, tuple[str, float]]:
                 todo += [int(c) for c in (task / "children").read_text().split()]
         except (OSError, StopIteration):
             continue  # gone meanwhile, or a kernel thread
-        role = "main" if p == pid else "worker" if "multiprocessing" in cmd else \
+        role = "main" if p == pid else "worker" if "spawn_main" in cmd and "resource_tracker" not in cmd else \
             "embedding service" if "embed" in cmd else "other"
         out[p] = (role, kb / 1024)
     return out
@@ -62,7 +62,7 @@ def worker_rss_mb(pid: int) -> dict[str, float]:
     and the sum of the rest, in MB."""
     tree = tree_rss(pid)
     workers = [mb for role, mb in tree.values() if role == "worker"] or [tree[pid][1] if pid in tree else 0.0]
-    return {"worker_mb": round(max(workers)), "workers": len(workers),
+    return {"worker_mb": round(max(workers)), "worker_processes": len(workers),
             "others_mb": round(sum(mb for _, mb in tree.values()) - sum(workers))}
 
 

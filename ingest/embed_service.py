@@ -41,6 +41,8 @@ KINDS = ("query", "passage")
 MAX_MESSAGE = 64 * 1024 * 1024
 REQUEST_TEXTS = 64  # texts a client sends at once: a long ingest does not hold up a question
 BATCH_TEXTS = 256  # texts the model thread embeds in one call, gathered from waiting requests
+BACKLOG = 512  # connections waiting to be accepted: every request thread of every worker may connect at once
+CONNECT_TRIES = 20
 _LENGTH = struct.Struct(">I")
 
 
@@ -86,7 +88,7 @@ class EmbeddingServer:
         ready = self.path.with_name(self.path.name + f".{os.getpid()}")
         ready.unlink(missing_ok=True)
         self._listener.bind(str(ready))
-        self._listener.listen(64)
+        self._listener.listen(BACKLOG)
         os.replace(ready, self.path)
         self._open: set[socket.socket] = set()
         self._closed = False
@@ -222,14 +224,23 @@ class RemoteEmbedder(CachedEmbedder):
             return vectors
 
     def _connect(self) -> socket.socket:
-        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        conn.settimeout(self.timeout)
-        try:
-            conn.connect(self.path)
-        except OSError:
-            conn.close()
-            raise
-        return conn
+        """A new connection; a full backlog (many workers' threads connecting at once makes
+        connect fail with EAGAIN on a Unix socket, it does not wait) is tried again shortly."""
+        for attempt in range(CONNECT_TRIES):
+            conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            conn.settimeout(self.timeout)
+            try:
+                conn.connect(self.path)
+                return conn
+            except BlockingIOError:
+                conn.close()
+                if attempt == CONNECT_TRIES - 1:
+                    raise
+                time.sleep(0.01 * (attempt + 1))
+            except OSError:
+                conn.close()
+                raise
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         with self._idle_lock:

@@ -16,7 +16,7 @@ from starlette.routing import Match
 
 from ingest.errors import BudgetQAError, EmbeddingServiceError, QuestionError, StoreError
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("budgetqa.errors")  # configured with the access log (server.observe)
 NO_MODEL = "文字内容的检索服务暂时不可用，请稍后再问；数字类问题（金额、增减、占比）不受影响。"
 
 
@@ -62,6 +62,8 @@ def add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(BudgetQAError)
     async def budget_error(request: Request, exc: BudgetQAError) -> JSONResponse:
         code = 503 if isinstance(exc, StoreError) else 422 if isinstance(exc, QuestionError) else 400
+        if code == 503:
+            log.warning("%s", exc)
         return error_response(request, code, str(exc))
 
     @app.exception_handler(RequestValidationError)
