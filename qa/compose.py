@@ -4,9 +4,9 @@ is: the question was not understood, or it was and the document does not disclos
 
 from __future__ import annotations
 
-from ingest.model import MONEY_UNITS, Document, Fact
+from ingest.model import MONEY_UNITS, OCR_UNCONFIRMED, Document, Fact
 from qa import calc
-from qa.library import Result, label, source
+from qa.library import UNCONFIRMED, Result, label, source
 from qa.reply import Citation, Reply
 
 NOT_DISCLOSED = ("not_disclosed", "narrower", "no_measure", "no_previous", "no_whole", "no_count", "no_passage",
@@ -48,7 +48,8 @@ def compose(question: str, result: Result, documents: dict[str, Document],
         else:
             parts = "；".join(f"{o.label} {calc.format_amount(o.value, o.unit)}" for o in c.operands)
             text = f"{result.lead}计算结果为{shown}（{c.expression}）。依据：{parts}。"
-        return Reply(question, text + _also(result), "answered", cites, c, interpretation=meaning)
+        return Reply(question, text + _doubted(result) + _also(result), "answered", cites, c,
+                     interpretation=meaning)
     if result.kind == "listing":
         return Reply(question, result.lead, "answered", cites, result.calculation, table=result.listing,
                      interpretation=meaning)
@@ -58,6 +59,15 @@ def compose(question: str, result: Result, documents: dict[str, Document],
              for name, f in result.facts]
     text = result.lead + "；".join(lines) + "。" + _also(result)
     return Reply(question, text, "answered", cites, interpretation=meaning)
+
+
+def _doubted(result: Result) -> str:
+    """A calculation on scanned figures that nothing confirmed says so, and which."""
+    doubted = [f for _, f in result.facts if f.confidence == OCR_UNCONFIRMED]
+    if not doubted:
+        return ""
+    named = "、".join(dict.fromkeys(f"{label(f)} {calc.format_amount(f.value, f.unit)}" for f in doubted))
+    return f"注意：{named}为{UNCONFIRMED}，计算结果同样未经核实，请对照原件。"
 
 
 def _in_unit(f: Fact, unit: str | None) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ingest.model import Chunk, Document, Fact
+from ingest.model import OCR_UNCONFIRMED, Chunk, Document, Fact
 from qa.calc import Calculation, Operand
 from qa.reply import Listing
 from qa.sound import sound
@@ -67,11 +67,15 @@ def label(f: Fact) -> str:
     return row if default else f"{row}（{f.column}）"
 
 
+UNCONFIRMED = "OCR识别，数字未经核实"  # said of a scanned figure no sum of its table confirms
+
+
 def source(f: Fact) -> str:
     where = "正文" if f.table == "正文" else f.table
     code = f"，科目{f.code}" if f.code else ""
     page = f"，第{f.page}页" if f.page else ""
-    return f"（来源：{where}{code}{page}）"
+    doubt = f"，{UNCONFIRMED}" if f.confidence == OCR_UNCONFIRMED else ""
+    return f"（来源：{where}{code}{page}{doubt}）"
 
 
 def item_label(item: Item, f: Fact) -> str:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from eval.scoring import figures_in
+from ingest import Store, ingest_paths
 from ingest.errors import QuestionError
+from ingest.model import OCR_UNCONFIRMED
 from qa import Conversation, Engine
+from qa.library import UNCONFIRMED
+from tests.conftest import SEED
 
 
 @pytest.mark.parametrize(("question", "figure"), [
@@ -59,3 +65,18 @@ def test_empty_or_huge_question_is_refused_with_a_message(seed_engine: Engine, q
     with pytest.raises(QuestionError) as exc:
         seed_engine.answer(question)
     assert "问题" in str(exc.value)
+
+
+def test_a_scanned_figure_no_sum_confirmed_is_said_so(tmp_path: Path) -> None:
+    # as a scan whose digits its table's sums could not confirm (ingest.digits) is stored
+    store = Store(tmp_path / "data")
+    assert not ingest_paths([SEED], store)[0].error
+    with store.db.transaction() as db:
+        db.execute("UPDATE facts SET confidence=? WHERE row=?", (OCR_UNCONFIRMED, "卫生健康支出"))
+    engine = Engine(Store(tmp_path / "data"))
+    looked_up = engine.answer("卫生健康支出是多少？")
+    assert UNCONFIRMED in looked_up.answer and "16.91" in looked_up.answer, looked_up.answer
+    added = engine.answer("卫生健康支出和住房保障支出一共多少？")
+    assert "38.77" in added.answer and "注意：" in added.answer and "计算结果同样未经核实" in added.answer, added.answer
+    other = engine.answer("住房保障支出是多少？")
+    assert UNCONFIRMED not in other.answer and "注意" not in other.answer, other.answer
