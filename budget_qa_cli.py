@@ -227,7 +227,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from eval.cells import is_cell_set, score_cells
     from eval.run import run_eval
-    from eval.scoring import format_report
+    from eval.scoring import format_report, load_gold
 
     if is_cell_set(args.gold):
         from ingest import open_store
@@ -238,6 +238,11 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             args.out.write_text("".join(json.dumps(m, ensure_ascii=False) + "\n" for m in report.misses),
                                 encoding="utf-8")
         return 0
+    try:
+        load_gold(args.gold)  # a bad set is said before the engine loads, not as a trace
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(format_report(run_eval(_engine(settings), args.gold, args.out)))
     return 0
 

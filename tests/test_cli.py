@@ -80,3 +80,12 @@ def test_a_first_run_prints_no_progress_bar_or_warning(tmp_path: Path) -> None:
     loud = subprocess.run([*cli, "--verbose", "ask", "三公经费是多少？"], capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=300)
     assert loud.returncode == 0 and "Loading weights" in loud.stderr
+
+
+def test_a_bad_question_set_is_an_error_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "set.jsonl"
+    bad.write_text('{"id": "x1", "kind": "refusal", "turns": ["q"], "answer": {"refusal": true}}\n', encoding="utf-8")
+    assert main(["--data-dir", str(tmp_path / "d"), "eval", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "set.jsonl:1" in err and "not_found" in err and "Traceback" not in err
+    assert main(["--data-dir", str(tmp_path / "d"), "eval", str(tmp_path / "missing.jsonl")]) == 2
