@@ -162,7 +162,7 @@ def _load(opts: BenchOptions, server: Server, home: Path, env: dict[str, str], q
     finally:
         if target is not server:
             target.stop()
-    return {**_load_summary(result), "note": note, "peak_mb": peak}
+    return {**load_summary(result), "note": note, "peak_mb": peak}
 
 
 def percentile(values: list[float] | tuple[float, ...], q: float) -> float:
@@ -185,7 +185,7 @@ def summarize(outcomes: list[Outcome]) -> dict[str, Any]:
             "other_units_mean": round(sum(o.other_units for o in outcomes) / max(len(outcomes), 1), 1)}
 
 
-def _load_summary(r: Load) -> dict[str, Any]:
+def load_summary(r: Load) -> dict[str, Any]:
     return {"clients": r.clients, "seconds": round(r.seconds, 1), "workers": r.workers, "requests": r.requests,
             "errors": r.errors, "throughput_rps": round(r.throughput, 1), "p50_ms": _ms(percentile(r.latencies, 0.5)),
             "p95_ms": _ms(percentile(r.latencies, 0.95)),

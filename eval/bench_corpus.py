@@ -10,6 +10,7 @@ Not a test: it reports, it does not assert."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import time
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from eval.bench import _load_summary, cli_path
+from eval.bench import cli_path, load_summary
 from eval.bench_http import Conversation, Server, load, tree_rss, worker_rss_mb
 from eval.bench_log import log_overhead
 from eval.bench_questions import Question
@@ -57,7 +58,7 @@ def run_corpus_bench(opts: CorpusBench, say: Callable[[str], None] = print) -> d
             say(f"{workers} worker(s): started in {start:.1f} s; after warm-up {memory}")
             for clients in opts.levels:
                 r = load(server.url, conversations, clients, opts.seconds, workers)
-                row = {**_load_summary(r), **memory, "start_seconds": round(start, 1)}
+                row = {**load_summary(r), **memory, "start_seconds": round(start, 1)}
                 result["levels"].append(row)
                 say(f"  {clients} clients: {row['throughput_rps']} requests/s, p95 {row['p95_ms']} ms, "
                     f"{row['errors']} errors")
@@ -93,7 +94,7 @@ def _ingest(opts: CorpusBench, data: Path, say: Callable[[str], None]) -> dict[s
     if opts.reuse and marker.exists():
         say(f"reusing {data}")
         return dict(json.loads(marker.read_text()))
-    subprocess.run(["rm", "-rf", str(data)], check=True)
+    shutil.rmtree(data, ignore_errors=True)
     times = []
     for _ in range(2):
         started = time.perf_counter()
