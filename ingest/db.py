@@ -7,10 +7,13 @@ quoted literal becomes `%s` and a literal `%` is doubled. Write what both accept
 `INSERT … ON CONFLICT(key) DO UPDATE SET col = excluded.col` (a column of the target table
 qualified: `meta.value + 1`), `COALESCE` (not IFNULL), `LIMIT ? OFFSET ?`; `INSERT OR
 IGNORE` is rewritten, `INSERT OR REPLACE` is refused on PostgreSQL (it needs the key).
-Rows are tuples on both; `execute` returns a cursor (`fetchone`, `fetchall`, iteration,
-`rowcount`). One lock per connection makes it safe to share between threads: a
-transaction holds it from BEGIN to COMMIT, so another thread's statement never lands
-inside it.
+Rows are tuples on both; `execute` returns them read to the end (`Rows`: `fetchone`,
+`fetchall`, iteration, `rowcount`). One lock per connection makes it safe to share between
+threads: a transaction holds it from BEGIN to COMMIT, and a statement is stepped to its end
+under it, so another thread's statement never lands inside a transaction. (A cursor handed
+back half read went on stepping outside the lock: under two workers one such read, landing
+in another thread's write transaction, failed busy and SQLite rolled that transaction back,
+so its COMMIT found "no transaction is active".)
 """
 
 from __future__ import annotations
@@ -34,13 +37,29 @@ SQLITE_FILE = "budgetqa.sqlite"
 SCHEMA_LOCK = (0x6271, 1)  # pg_advisory_xact_lock(classid, objid) while a schema is created
 
 
-class Cursor(Protocol):
-    @property
-    def rowcount(self) -> int: ...
+class Rows:
+    """A statement's result, read to the end while the connection's lock was held."""
 
-    def fetchone(self) -> Any: ...
-    def fetchall(self) -> list[Any]: ...
-    def __iter__(self) -> Iterator[Any]: ...
+    def __init__(self, rows: list[Any], rowcount: int) -> None:
+        self._rows, self.rowcount, self._next = rows, rowcount, 0
+
+    def fetchone(self) -> Any:
+        if self._next >= len(self._rows):
+            return None
+        self._next += 1
+        return self._rows[self._next - 1]
+
+    def fetchall(self) -> list[Any]:
+        rest, self._next = self._rows[self._next:], len(self._rows)
+        return rest
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.fetchall())
+
+
+def read_out(cursor: Any) -> Rows:
+    """The cursor's rows (none for a statement that returns none) and its rowcount."""
+    return Rows(cursor.fetchall() if cursor.description is not None else [], cursor.rowcount)
 
 
 class Database(Protocol):
@@ -49,8 +68,8 @@ class Database(Protocol):
     dialect: str  # "sqlite" | "postgresql"
     where: str  # for messages: the file, or the URL without its password
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
-    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Cursor: ...
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows: ...
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Rows: ...
     def transaction(self) -> Any: ...  # a context manager yielding the Database
     def snapshot(self) -> Any: ...  # a context manager: reads inside see one committed state
     def apply_schema(self, schema: str, then: Callable[[Database], None] | None = None) -> None: ...
@@ -109,13 +128,13 @@ class SQLiteDatabase:
             self.conn.execute("PRAGMA synchronous=NORMAL")  # WAL: a killed process loses nothing committed
         self._lock = threading.RLock()
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
         with self._lock:
-            return self.conn.execute(sql, params)
+            return read_out(self.conn.execute(sql, params))
 
-    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Cursor:
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Rows:
         with self._lock:
-            return self.conn.executemany(sql, rows)
+            return read_out(self.conn.executemany(sql, rows))
 
     @contextmanager
     def transaction(self) -> Iterator[SQLiteDatabase]:
@@ -206,15 +225,15 @@ class PostgresDatabase:
             raise StoreError(f"the database {self.where} cannot be used: {exc}") from exc
         self._lock = threading.RLock()
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
         with self._lock:
-            return self.conn.execute(to_postgres(sql), tuple(params))  # type: ignore[arg-type]
+            return read_out(self.conn.execute(to_postgres(sql), tuple(params)))  # type: ignore[arg-type]
 
-    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Cursor:
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Rows:
         with self._lock:
             cursor = self.conn.cursor()
             cursor.executemany(to_postgres(sql), [tuple(r) for r in rows])  # type: ignore[arg-type]
-            return cursor
+            return read_out(cursor)
 
     @contextmanager
     def transaction(self) -> Iterator[PostgresDatabase]:

@@ -70,6 +70,23 @@ def test_a_reader_is_not_blocked_by_a_write_transaction(tmp_path: Path) -> None:
     writer.execute("ROLLBACK")
 
 
+def test_a_read_leaves_no_statement_open_on_the_shared_connection(tmp_path: Path) -> None:
+    """A result handed back half read would go on stepping outside the connection's lock,
+    inside whatever transaction another thread opened meanwhile. A reader that still holds
+    its snapshot makes a truncating checkpoint from another connection report busy."""
+    store = Store(tmp_path)
+    ingest_paths([SEED], store)
+    rows = store.db.execute("SELECT doc_id, value FROM facts")
+    first = rows.fetchone()
+    other = sqlite3.connect(tmp_path / "budgetqa.sqlite", isolation_level=None)
+    busy, _, _ = other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    assert busy == 0
+    rest = rows.fetchall()
+    assert first is not None and len(rest) > 100 and rows.fetchone() is None
+    with store.db.transaction() as db:  # and a write's rowcount still says what it did
+        assert db.execute("UPDATE facts SET value=value WHERE doc_id=?", (first[0],)).rowcount > 0
+
+
 def test_delete_removes_the_documents_vectors(tmp_path: Path) -> None:
     vectors = Vectors()
     store = Store(tmp_path, vectors)
