@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -124,7 +125,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     console = Console(stderr=True)
     out = Console(highlight=False, markup=False, soft_wrap=True)
-    store = open_store(settings, on_wait=lambda message: console.print(message, markup=False))
+    store = open_store(settings, on_wait=lambda message: console.print(message, markup=False),
+                       load_when_needed=True)
     results: list[FileResult] = []
     problems: Counter[str] = Counter()  # whose (Finding.whose) → how many
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -139,6 +141,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             problems.update(_print_result(out, store, r))
 
         # Each file is parsed in a child process under the limits (ingest.worker).
+        started = time.perf_counter()
         ingest_paths(args.paths, store, on_file, on_page, isolated(settings.limits))
     by_type: Counter[str] = Counter()
     for r in results:
@@ -151,7 +154,11 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         counts += (f"；{sum(r.tables for r in done)} 张表（" + "、".join(f"{k} {v}" for k, v in sorted(by_type.items()))
                    + f"），{sum(r.facts for r in done)} 个数字，{sum(r.chunks for r in done)} 个文本块，"
                    f"{sum(r.findings for r in done)} 条勾稽结果（{_problem_counts_zh(problems)}）")
-    out.print(f"\n{counts}，用时 {sum(r.seconds for r in results):.1f} 秒")
+    out.print(f"\n{counts}，用时 {time.perf_counter() - started:.1f} 秒")
+    pending = [r for r in results if r.vectors_pending]
+    for r in pending:
+        out.print(f"  !! {r.path}: stored; {r.vectors_pending} passage vectors pending (the vector index "
+                  "failed): `budget-qa check --repair` adds them")
     for r in failed:
         out.print(f"  未能读取 {r.path}：{r.error}")
     return 1 if failed else 0
@@ -180,9 +187,6 @@ def _print_result(out: Any, store: Any, r: Any) -> Counter[str]:
     out.print(f"✓ {r.path}: {r.title} [{r.doc_id}] {r.tables} tables ({types}), "
               f"{r.facts} facts, {r.chunks} chunks, {r.findings} audit findings "
               f"({_problem_counts(problems) or 'no problems'}), {r.seconds:.1f}s, read as {r.encoding}")
-    if r.vectors_pending:
-        out.print(f"    !! stored; {r.vectors_pending} passage vectors pending (the vector index failed): "
-                  "`budget-qa check --repair` adds them")
     out.print(f"    身份：{r.identity}")
     out.print(f"    表格：{r.catalogue}")
     if r.replaced:

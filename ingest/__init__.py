@@ -19,23 +19,26 @@ if TYPE_CHECKING:
 
 def open_store(settings: Settings, vectors: bool = True,
                on_wait: Callable[[str], None] | None = None, embedder: Embeddings | None = None,
-               reconcile: bool = True) -> Store:
+               reconcile: bool = True, load_when_needed: bool = False) -> Store:
     """The stores: under the data dir, or the PostgreSQL database and the Chroma server the
     settings name. With vectors, the embedding model is loaded (offline; or asked of the
     service on `settings.embed_socket`, ingest.embed_service) and Chroma is
     reconciled with the database (what a killed writer left undone), unless another
     process is writing right now, or `reconcile` is false (`budget-qa check` looks first).
     `on_wait` hears when a write has to wait for another; `embedder` replaces the
-    configured model (tests)."""
+    configured model (tests); `load_when_needed` loads the model only when a text is first
+    embedded (ingest: an unchanged file costs no model)."""
     index: VectorIndex | None = None
     if vectors:
-        from ingest.embedding import load_embedder
+        from ingest.embedding import LazyEmbedder, load_embedder
         from ingest.vectors import ChromaIndex
 
         if embedder is None and settings.embed_socket:  # a server's worker: the model is the service's
             from ingest.embed_service import RemoteEmbedder
 
             embedder = RemoteEmbedder(settings.embed_socket)
+        elif embedder is None and load_when_needed:
+            embedder = LazyEmbedder(settings.embedding_model or None, settings.model_cache)
         elif embedder is None:
             embedder = load_embedder(settings.embedding_model or None, settings.model_cache)
         index = ChromaIndex(embedder, Path(settings.data_dir) / "chroma", settings.chroma_url)

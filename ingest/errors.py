@@ -32,6 +32,10 @@ class QuestionError(BudgetQAError):
     """The question itself is unusable (empty, too long)."""
 
 
+class EmbeddingModelError(BudgetQAError):
+    """The embedding model cannot be located or loaded without network access."""
+
+
 class EmbeddingServiceError(BudgetQAError):
     """The server's embedding service does not answer (down, restarting): questions that need
     the model (prose) wait for it; figures are answered without it."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 from ingest.audit import audit_document
 from ingest.catalogue import check_catalogue, contents_entries, list_message, listed_entries
@@ -86,30 +88,91 @@ class Prepared:
 
 
 OnPage = Callable[[int, int], None]
-Prepare = Callable[[Path, str, Store, OnPage | None], Prepared]
+
+
+class Reading(Protocol):
+    """A file being read, perhaps ahead of its turn: `finish` merges it with what the store
+    holds of its document by then (its turn has come), `cancel` drops it."""
+
+    def finish(self, on_page: OnPage | None) -> Prepared: ...
+    def cancel(self) -> None: ...
+
+
+Reader = Callable[[Path, str, Store], Reading]  # starts a Reading of (path, sha256, store)
+
+# Files read ahead of their turn while one is merged and saved, so that every core reads
+# (ingest.worker reads each in a process of its own, which waits once it has read).
+READ_AHEAD = min(3, max(1, (os.cpu_count() or 2) - 1))
+
+
+class ReadHere:
+    """A Reading in this process, when its turn comes (no limits, no read-ahead)."""
+
+    def __init__(self, path: Path, sha: str, store: Store) -> None:
+        self.path, self.sha, self.store = path, sha, store
+
+    def finish(self, on_page: OnPage | None) -> Prepared:
+        return prepare(self.path, self.sha, self.store, on_page)
+
+    def cancel(self) -> None:
+        pass
 
 
 def ingest_paths(paths: list[Path], store: Store,
                  progress: Callable[[FileResult], None] | None = None,
                  on_page: Callable[[Path, int, int], None] | None = None,
-                 parse: Prepare | None = None) -> list[FileResult]:
-    """Ingest files and folders; `progress` hears of each file done, `on_page` of each PDF page
-    read; `parse` replaces `prepare` (ingest.worker runs it in a process with limits)."""
+                 parse: Reader | None = None, ahead: int = READ_AHEAD) -> list[FileResult]:
+    """Ingest files and folders in order; `progress` hears of each file done, `on_page` of
+    each PDF page read; `parse` starts a file's reading (ingest.worker.isolated: in a
+    process with limits), up to `ahead` files before their turn. The passages of all the
+    files are embedded together at the end, on cores no reading needs any more; a result's
+    `vectors_pending` is set then (0 unless the vector index failed)."""
+    files, reader = expand(paths), parse or ReadHere
+    early: dict[int, tuple[str, Reading] | None] = {}
     results = []
-    for path in expand(paths):
-        pages = (lambda done, total, p=path: on_page(p, done, total)) if on_page else None
-        result = ingest_file(path, store, pages, parse)
-        results.append(result)
-        if progress:
-            progress(result)
+    try:
+        for i, path in enumerate(files):
+            for j in range(i + 1, min(i + 1 + ahead, len(files))):
+                if j not in early:
+                    early[j] = _read_ahead(files[j], store, reader)
+            pages = (lambda done, total, p=path: on_page(p, done, total)) if on_page else None
+            result = _ingest(path, store, pages, reader, early.pop(i, None), embed=False)
+            results.append(result)
+            if progress:
+                progress(result)
+    finally:
+        for started in early.values():
+            if started is not None:
+                started[1].cancel()
+    owed = store.embed_owed() if any(not r.error and not r.unchanged for r in results) else {}
+    for r in results:
+        r.vectors_pending = owed.get(r.doc_id, 0) if not r.error and not r.unchanged else 0
     return results
 
 
+def _read_ahead(path: Path, store: Store, reader: Reader) -> tuple[str, Reading] | None:
+    """The file's reading started now, unless it is stored already (a hint: its turn asks
+    the store again) or cannot be opened (its turn says why)."""
+    try:
+        sha = file_sha256(path) if path.is_file() else ""
+    except OSError:
+        return None
+    if not sha or store.doc_for_file(sha):
+        return None
+    return sha, reader(path, sha, store)
+
+
 def ingest_file(path: Path, store: Store, on_page: OnPage | None = None,
-                parse: Prepare | None = None) -> FileResult:
-    """Ingest one file; an error is reported in the result and nothing stored changes. The
-    data dir's write lock is held from the check for a known file to the save, so two
-    processes ingesting into one data dir take turns."""
+                parse: Reader | None = None) -> FileResult:
+    """Ingest one file; an error is reported in the result and nothing stored changes."""
+    return _ingest(path, store, on_page, parse or ReadHere, None)
+
+
+def _ingest(path: Path, store: Store, on_page: OnPage | None, reader: Reader,
+            early: tuple[str, Reading] | None, embed: bool = True) -> FileResult:
+    """One file, its reading perhaps `early` (started ahead). The data dir's write lock is
+    held from the check for a known file to the save, so two processes ingesting into one
+    data dir take turns, and a file read ahead is merged with its document as stored then."""
     started = time.perf_counter()
     result = FileResult(str(path))
     try:
@@ -121,14 +184,18 @@ def ingest_file(path: Path, store: Store, on_page: OnPage | None = None,
             if known:
                 result.doc_id, result.unchanged = known, True
                 return result
-            prepared = (parse or prepare)(path, sha, store, on_page)
+            reading = early[1] if early is not None and early[0] == sha else reader(path, sha, store)
+            prepared = reading.finish(on_page)
             result.vectors_pending = store.save(
                 prepared.doc, prepared.files, prepared.tables, prepared.facts, prepared.chunks,
-                prepared.findings, absorb=prepared.absorb, originals=[(sha, path.name, path.read_bytes())])
+                prepared.findings, absorb=prepared.absorb, originals=[(sha, path.name, path.read_bytes())],
+                embed=embed)
         _describe(prepared, result)
     except IngestError as exc:
         result.error = str(exc)
     finally:
+        if early is not None:
+            early[1].cancel()  # done with, or not used (the file is known, or changed since)
         result.seconds = time.perf_counter() - started
     return result
 
@@ -148,8 +215,19 @@ def _describe(p: Prepared, result: FileResult) -> None:
 def prepare(path: Path, sha: str, store: Store, on_page: OnPage | None = None) -> Prepared:
     """Read and parse a file, and merge it with the document it belongs to (the store is
     only read)."""
+    return assemble(path, sha, read_file(path, on_page), store)
+
+
+def read_file(path: Path, on_page: OnPage | None = None) -> list[Page]:
+    """The file's pages, cleaned: the slow part (a PDF's layout, OCR), and it needs no
+    store, so it may run before the file's turn."""
+    return clean_pages(read_pages(path, on_page))
+
+
+def assemble(path: Path, sha: str, pages: list[Page], store: Store) -> Prepared:
+    """The pages parsed, and merged with the document they belong to (the store is only
+    read)."""
     result = FileResult(path.name)  # what the report says besides the counts
-    pages = clean_pages(read_pages(path, on_page))
     ident = identify(pages, path.name)
     raw_tables, prose_lines = find_grid_tables(pages) if is_pdf(pages) else find_tables(pages)
     raw_tables = [t for t in raw_tables if t.table_type is not None]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ingest.errors import IngestError
 from ingest.model import Fact
-from ingest.pipeline import Prepare, prepare
+from ingest.pipeline import Reader, ReadHere
 from ingest.store import Store
 from ingest.version import extractor_version
 
@@ -50,7 +50,7 @@ def _keyed(facts: list[Fact]) -> dict[Key, str]:
     return {k: "、".join(sorted(v)) for k, v in cells.items()}
 
 
-def reingest(store: Store, everything: bool = False, parse: Prepare | None = None,
+def reingest(store: Store, everything: bool = False, parse: Reader | None = None,
              on_document: Callable[[Reread], None] | None = None) -> list[Reread]:
     """Re-read the documents an older extractor read (all with `everything`)."""
     current = extractor_version()
@@ -59,14 +59,14 @@ def reingest(store: Store, everything: bool = False, parse: Prepare | None = Non
     for doc in store.documents():
         if not everything and stamps.get(doc.doc_id) == current:
             continue
-        result = _reread(store, doc.doc_id, doc.title, stamps.get(doc.doc_id, ""), parse or prepare)
+        result = _reread(store, doc.doc_id, doc.title, stamps.get(doc.doc_id, ""), parse or ReadHere)
         out.append(result)
         if on_document is not None:
             on_document(result)
     return out
 
 
-def _reread(store: Store, doc_id: str, title: str, was: str, parse: Prepare) -> Reread:
+def _reread(store: Store, doc_id: str, title: str, was: str, parse: Reader) -> Reread:
     result = Reread(doc_id, title, was or "unstamped")
     old = store.facts(doc_id)
     before = _keyed(old)
@@ -81,7 +81,7 @@ def _reread(store: Store, doc_id: str, title: str, was: str, parse: Prepare) -> 
             path = Path(tmp) / name
             path.write_bytes(store.original(sha) or b"")
             try:
-                p = parse(path, sha, store, None)
+                p = parse(path, sha, store).finish(None)
             except IngestError as exc:
                 result.error = str(exc)
                 return result

@@ -22,13 +22,13 @@ from typing import Any, Protocol
 
 from ingest.db import Database, connect, is_database_error, redact
 from ingest.ddl import ensure_schema, next_seq
-from ingest.errors import StoreError
+from ingest.errors import EmbeddingModelError, StoreError
 from ingest.lock import Lock, crash_point, write_lock
 from ingest.model import Chunk, Document, Fact, Finding, Place, Table
 from ingest.records import Taught, activity, add_taught, record_activity, taught_words, undo_taught
 from ingest.version import extractor_version
 
-BATCH = 16  # chunks embedded per Chroma call
+BATCH = 16  # chunks embedded per Chroma call (sync_vectors sorts them by length first)
 log = logging.getLogger("budgetqa.store")
 
 
@@ -94,21 +94,37 @@ class Store:
 
     def save(self, doc: Document, files: list[tuple[str, str]], tables: list[Table],
              facts: list[Fact], chunks: list[Chunk], findings: list[Finding],
-             absorb: tuple[str, ...] = (), originals: Sequence[tuple[str, str, bytes]] = ()) -> int:
+             absorb: tuple[str, ...] = (), originals: Sequence[tuple[str, str, bytes]] = (),
+             embed: bool = True) -> int:
         """Replace everything stored for the document, and remove the documents it absorbs
         (whose content it now holds), atomically, with the original files (sha256, name,
         bytes) it was read from; then bring the vectors in line. Returns the vectors still
         pending: 0, unless the vector index failed (the document is stored all the same,
-        and the outbox keeps them for the next writer, `reconcile` or `budget-qa check --repair`)."""
+        and the outbox keeps them for the next writer, `reconcile` or `budget-qa check --repair`).
+        Without `embed` the vectors are left owed in the outbox (`embed_owed`): a batch of
+        files embeds its passages together, once every file is read."""
         ids = (doc.doc_id, *absorb)
         marks = ",".join("?" * len(ids))
         with self.lock.hold():
             self._save(ids, marks, doc, files, tables, facts, chunks, findings, list(originals))
-            return self._sync_after_commit()
+            return self._sync_after_commit() if embed else 0
+
+    def embed_owed(self) -> dict[str, int]:
+        """The outbox replayed into the vector index; the vectors still owed after (the index
+        failed), by document."""
+        if self.vectors is None:
+            return {}
+        with self.lock.hold():
+            self._sync_after_commit()
+            return {r[0]: int(r[1]) for r in self.db.execute(
+                "SELECT c.doc_id, count(*) FROM vector_outbox o JOIN chunks c ON c.chunk_id = o.chunk_id "
+                "GROUP BY c.doc_id")}
 
     def _sync_after_commit(self) -> int:
         try:
             self.sync_vectors()
+        except EmbeddingModelError:
+            raise  # no vector can be made: the outbox keeps the work, the caller must say why
         except Exception as exc:  # Chroma's errors have no common base; the outbox keeps the work
             log.warning("vectors left pending in the outbox: %s", exc)
         return self.pending_vectors() if self.vectors is not None else 0
@@ -203,7 +219,8 @@ class Store:
         if gone:
             crash_point("before_delete")
             self.vectors.delete(gone)
-        todo = [c for c in live.values() if c.kind in EMBEDDED]
+        # by length: a call's texts are padded to its longest
+        todo = sorted((c for c in live.values() if c.kind in EMBEDDED), key=lambda c: len(c.text))
         for start in range(0, len(todo), BATCH):
             self.vectors.upsert(todo[start:start + BATCH])
             crash_point("during_embedding")
