@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from ingest.errors import QuestionError
 from server.charts import build_chart
-from server.deps import RateLimited, Services, ServicesDep
+from server.deps import RateLimited, Services, ServicesDep, answered
 from server.errors import errors
 from server.schemas import ChatRequest, ChatResponse
 from server.turns import answered_turn
@@ -49,20 +49,23 @@ def answer_chat(req: ChatRequest, services: Services, via: str = "api") -> ChatR
 
 
 @router.post("")
-def chat(req: ChatRequest, services: ServicesDep, request: Request) -> ChatResponse:
+async def chat(req: ChatRequest, services: ServicesDep, request: Request) -> ChatResponse:
     """Answer one turn; pass the returned `conversation_id` for follow-up questions, and its
     `message_id` to POST /api/feedback."""
-    return answer_chat(req, services, channel(request))
+    via = channel(request)
+    return await answered(services, lambda: answer_chat(req, services, via))
 
 
 @router.post("/stream", response_class=StreamingResponse,
              responses={200: {"content": {"text/event-stream": {}},
                               "description": "`delta` events with pieces of the answer text, "
                                              "then one `reply` event with the whole reply"}})
-def chat_stream(req: ChatRequest, services: ServicesDep, request: Request) -> StreamingResponse:
+async def chat_stream(req: ChatRequest, services: ServicesDep, request: Request) -> StreamingResponse:
     """The reply as Server-Sent Events: `event: delta` `{"text"}` pieces, then
     `event: reply` carrying the full reply (citations, calculation, conversation_id)."""
-    response = answer_chat(req, services, channel(request))  # errors are reported before the stream starts
+    via = channel(request)
+    # Answered before the stream starts, so its errors are reported as such.
+    response = await answered(services, lambda: answer_chat(req, services, via))
 
     def events() -> Iterator[str]:
         for piece in pieces(response.answer):

@@ -20,7 +20,7 @@ from ingest.errors import BudgetQAError, QuestionError
 from qa.engine import HISTORY, MAX_QUESTION_CHARS, Conversation
 from qa.reply import Reply
 from server.chat import SSE_HEADERS, pieces, sse
-from server.deps import RateLimited, ServicesDep
+from server.deps import RateLimited, ServicesDep, answered
 from server.errors import errors
 from server.schemas import TextRequest
 from server.turns import answered_turn
@@ -92,7 +92,7 @@ def models() -> ModelList:
 
 @router.post("/chat/completions", dependencies=[RateLimited], response_model=Completion,
              responses={200: {"content": {"text/event-stream": {}}}, **errors(400, 413, 422, 429, 503)})
-def chat_completions(req: CompletionRequest, services: ServicesDep) -> Completion | StreamingResponse:
+async def chat_completions(req: CompletionRequest, services: ServicesDep) -> Completion | StreamingResponse:
     """The last user message is the question; the answer text carries its sources."""
     users = [text for m in req.messages if m.role == "user" and (text := _text(m.content)).strip()]
     replies: list[Reply] = []
@@ -101,7 +101,7 @@ def chat_completions(req: CompletionRequest, services: ServicesDep) -> Completio
         replies.append(_answer(users, services))
         return replies[0].to_json()
 
-    body = answered_turn(services, "v1", users[-1] if users else "", "", answer)
+    body = await answered(services, lambda: answered_turn(services, "v1", users[-1] if users else "", "", answer))
     reply = replies[0]
     content = with_sources(reply)
     cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())

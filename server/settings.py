@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import PositiveInt, SecretStr
 
 from ingest.settings import Settings
 
@@ -14,6 +14,7 @@ class ServerSettings(Settings):
 
     admin_token: SecretStr = SecretStr("")
     rate_limit_per_minute: int = 30  # chat requests per client IP; 0 turns the limit off
+    answer_threads: PositiveInt = 4  # chat turns answered at once by a worker; the rest wait in order
     conversation_ttl: float = 3600.0  # seconds a conversation is kept after its last turn
     max_conversations: int = 1000
     max_upload_mb: int = 50

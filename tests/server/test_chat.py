@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from typing import Any
 
 from conftest import MakeClient
 
@@ -115,3 +119,41 @@ def test_bad_json_and_unknown_routes_get_json_messages(
     assert r.status_code == 422 and r.json()["detail"]
     for r in (client.get("/api/nothing"), client.put("/api/chat", json={})):
         assert r.status_code in (404, 405) and r.json()["detail"] and "Traceback" not in r.text
+
+
+class Slow(Engine):
+    """The seed engine, each answer held until `go` is set; counts the answers running."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.__dict__.update(engine.__dict__)
+        self.go, self.guard = threading.Event(), threading.Lock()
+        self.running = self.most = 0
+
+    def answer(self, question: str, conv: Any) -> Any:
+        with self.guard:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            self.go.wait(10)
+            return super().answer(question, conv)
+        finally:
+            with self.guard:
+                self.running -= 1
+
+
+def test_turns_beyond_the_answer_threads_wait_their_turn_and_other_routes_do_not(
+        make_client: MakeClient, seed_engine: Engine) -> None:
+    engine = Slow(seed_engine)
+    client = make_client(engine=engine, answer_threads=2)
+    with client, ThreadPoolExecutor(6) as pool:
+        asked = [pool.submit(client.post, "/api/chat", json={"message": "三公经费是多少？"}) for _ in range(6)]
+        deadline = time.monotonic() + 10
+        while engine.running < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)  # had a third turn been let in, it would be running by now
+        assert (engine.running, engine.most) == (2, 2)
+        assert client.get("/api/health").status_code == 200  # not queued behind the answers
+        engine.go.set()
+        replies = [f.result(20) for f in asked]
+    assert [r.status_code for r in replies] == [200] * 6 and engine.most == 2
+    assert len({r.json()["conversation_id"] for r in replies}) == 6
