@@ -10,6 +10,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from ingest.errors import BudgetQAError
 from ingest.settings import Settings
 
@@ -79,12 +81,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-load", action="store_true", help="skip the concurrent load")
     p.add_argument("--log-rounds", type=int, default=0,
                    help="also run the load this many rounds with the question log off and on, side by side")
+    p.add_argument("--rounds", type=int, default=4,
+                   help="--corpus: each level's --seconds in this many slices, the levels taking turns")
     args = parser.parse_args(argv)
     if not args.verbose:
         quiet_libraries()
-    settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
     try:
+        settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
         return COMMANDS[args.command](args, settings)
+    except ValidationError as exc:  # a BUDGETQA_* variable that is not a value of its setting
+        for e in exc.errors():
+            name = "BUDGETQA_" + "_".join(map(str, e["loc"])).upper()
+            print(f"error: {name}={e.get('input')!r}: {e['msg']}", file=sys.stderr)
+        return 2
     except BudgetQAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -328,7 +337,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from server.observe import MULTIPROC, log_config
+    from server.settings import server_settings
 
+    settings = server_settings(settings)  # a bad BUDGETQA_* value is reported here, not by each worker
     if not os.environ.get(MULTIPROC):  # the workers' metrics, summed by whichever answers /metrics
         import atexit
         import shutil
@@ -484,8 +495,11 @@ def _bench_corpus(args: argparse.Namespace) -> int:
     if missing:
         print(f"error: no question set {', '.join(missing)}", file=sys.stderr)
         return 2
+    if args.rounds < 1:
+        print("error: --rounds must be at least 1", file=sys.stderr)
+        return 2
     opts = CorpusBench(tuple(args.corpus), gold, args.workdir, tuple(args.levels), tuple(args.workers or [1, 2]),
-                       args.seconds, args.reuse, args.log_rounds)
+                       args.seconds, args.reuse, args.log_rounds, args.rounds)
     result = run_corpus_bench(opts, say=lambda m: print(m, file=sys.stderr, flush=True))
     print(markdown(result))
     print(f"JSON: {args.workdir / 'bench-corpus.json'}")

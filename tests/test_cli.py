@@ -12,6 +12,7 @@ import pytest
 
 from budget_qa_cli import COMMANDS, main
 from ingest import Store, ingest_paths
+from ingest.db import SQLITE_FILE
 from tests.conftest import ROOT, SEED
 
 
@@ -89,3 +90,27 @@ def test_a_bad_question_set_is_an_error_message(tmp_path: Path, capsys: pytest.C
     err = capsys.readouterr().err
     assert "set.jsonl:1" in err and "not_found" in err and "Traceback" not in err
     assert main(["--data-dir", str(tmp_path / "d"), "eval", str(tmp_path / "missing.jsonl")]) == 2
+
+
+def _bad_values() -> list[tuple[str, str]]:
+    """Every number-valued setting given a word, and the positive ones a zero."""
+    from server.settings import ServerSettings
+
+    out = []
+    for name, field in ServerSettings.model_fields.items():
+        if field.annotation in (int, float):
+            out.append((f"BUDGETQA_{name.upper()}", "many"))
+        if any(getattr(m, "gt", None) == 0 for m in field.metadata):
+            out.append((f"BUDGETQA_{name.upper()}", "0"))
+    return out
+
+
+@pytest.mark.parametrize(("variable", "value"), _bad_values())
+def test_a_bad_setting_is_named_and_nothing_starts(variable: str, value: str, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(variable, value)
+    assert main(["--data-dir", str(tmp_path), "serve", "--port", "9"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {variable}=") and "Traceback" not in err
+    assert not (tmp_path / SQLITE_FILE).exists()
