@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from eval.bench import cli_path, load_summary
-from eval.bench_http import Conversation, Server, load, tree_rss, worker_rss_mb
+from eval.bench_http import Conversation, Load, Server, load, merged, tree_rss, worker_rss_mb
 from eval.bench_log import log_overhead
 from eval.bench_questions import Question
 from eval.scoring import load_gold
@@ -37,6 +37,9 @@ class CorpusBench:
     seconds: float = 40.0
     reuse: bool = False  # keep the store already ingested into the workdir
     log_rounds: int = 0  # rounds of 20 clients with the question log off and on
+    # Each level's time in this many slices, the levels taking turns (1 20 50 50 20 1 …): this
+    # machine's speed drifts by a third within minutes, which would otherwise fall on one level.
+    rounds: int = 4
 
 
 def run_corpus_bench(opts: CorpusBench, say: Callable[[str], None] = print) -> dict[str, Any]:
@@ -44,7 +47,7 @@ def run_corpus_bench(opts: CorpusBench, say: Callable[[str], None] = print) -> d
     data = opts.workdir / "corpus-data"
     ingest = _ingest(opts, data, say)
     result: dict[str, Any] = {"corpus": [str(p) for p in opts.corpus], "gold": [p.stem for p in opts.gold],
-                              "ingest": ingest, "levels": []}
+                              "ingest": ingest, "seconds": opts.seconds, "rounds": opts.rounds, "levels": []}
     conversations: list[Conversation] = []
     for workers in opts.workers:
         server = Server(cli_path(), data, {}, workers, opts.workdir / f"serve-{workers}.log")
@@ -56,12 +59,17 @@ def run_corpus_bench(opts: CorpusBench, say: Callable[[str], None] = print) -> d
             load(server.url, conversations, 1, 10.0, workers)  # warm-up: each document read once
             memory = {**worker_rss_mb(server.proc.pid), "processes": _roles(server.proc.pid)}
             say(f"{workers} worker(s): started in {start:.1f} s; after warm-up {memory}")
-            for clients in opts.levels:
-                r = load(server.url, conversations, clients, opts.seconds, workers)
-                row = {**load_summary(r), **memory, "start_seconds": round(start, 1)}
+            runs: dict[int, list[Load]] = {clients: [] for clients in opts.levels}
+            for k in range(opts.rounds):
+                for clients in opts.levels if k % 2 == 0 else opts.levels[::-1]:
+                    runs[clients].append(load(server.url, conversations, clients, opts.seconds / opts.rounds,
+                                              workers))
+            for clients, rounds in runs.items():
+                row = {**load_summary(merged(rounds)), **memory, "start_seconds": round(start, 1),
+                       "rounds_rps": [round(r.throughput, 1) for r in rounds]}
                 result["levels"].append(row)
-                say(f"  {clients} clients: {row['throughput_rps']} requests/s, p95 {row['p95_ms']} ms, "
-                    f"{row['errors']} errors")
+                say(f"  {clients} clients: {row['throughput_rps']} requests/s (rounds {row['rounds_rps']}), "
+                    f"p95 {row['p95_ms']} ms, {row['errors']} errors")
         finally:
             server.stop()
     if opts.log_rounds:
@@ -122,10 +130,13 @@ def markdown(result: dict[str, Any]) -> str:
     lines = [f"Corpus {', '.join(result['corpus'])}; conversations of {', '.join(result['gold'])}.",
              f"Ingest: {i['files']} files in {i['seconds']} s ({i['files_per_minute']} files/minute); "
              f"again, unchanged: {i['again_unchanged_seconds']} s.", "",
-             "| clients | workers | requests/s | p50 | p95 | p99 | errors | RSS per worker | other processes |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             f"Each level {result['seconds']} s in {result['rounds']} rounds, the levels taking turns.", "",
+             "| clients | workers | requests/s | by round | p50 | p95 | p99 | errors | RSS per worker "
+             "| other processes |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in result["levels"]:
-        lines.append(f"| {r['clients']} | {r['workers']} | {r['throughput_rps']} | {r['p50_ms']:.0f} ms | "
+        rounds = " ".join(f"{x:.0f}" for x in r["rounds_rps"])
+        lines.append(f"| {r['clients']} | {r['workers']} | {r['throughput_rps']} | {rounds} | {r['p50_ms']:.0f} ms | "
                      f"{r['p95_ms']:.0f} ms | {r['p99_ms']:.0f} ms | {r['errors']} | {r['worker_mb']} MB | "
                      f"{r['others_mb']} MB |")
     q = result.get("question_log")

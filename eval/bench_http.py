@@ -167,6 +167,13 @@ class Load:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
+def merged(loads: list[Load]) -> Load:
+    """Rounds of one level as one: their requests, errors and latencies over their time."""
+    first = loads[0]
+    return Load(first.clients, sum(r.seconds for r in loads), first.workers, sum(r.requests for r in loads),
+                sum(r.errors for r in loads), tuple(t for r in loads for t in r.latencies))
+
+
 Conversation = list[Question]  # its turns, in order: each after the reply to the one before
 
 

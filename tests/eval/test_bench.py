@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from eval.bench import markdown, percentile, summarize
-from eval.bench_http import tree_rss_mb
+from eval.bench_http import Load, merged, tree_rss_mb
 from eval.bench_questions import Question, judge, make_questions, units_named
 from eval.synth import generate
 
@@ -72,3 +72,11 @@ def test_markdown_has_a_column_per_size() -> None:
 
 def test_rss_of_this_process() -> None:
     assert tree_rss_mb(os.getpid()) > 10
+
+
+def test_rounds_of_a_level_merge_into_its_rate_and_percentiles() -> None:
+    fast = Load(20, 10.0, 1, 3000, 0, (0.01,) * 3000)
+    slow = Load(20, 10.0, 1, 1000, 2, (0.05,) * 1000)
+    both = merged([fast, slow])
+    assert (both.requests, both.errors, both.seconds, both.throughput) == (4000, 2, 20.0, 200.0)
+    assert percentile(both.latencies, 0.5) == 0.01 and percentile(both.latencies, 0.95) == 0.05
